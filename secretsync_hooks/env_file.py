@@ -1,0 +1,478 @@
+"""Lossless reading and writing of ``.env`` files.
+
+Reading follows python-dotenv 1.2.4's grammar (``dotenv/parser.py``) to the letter: the same
+regular expressions, in the same order, so that ``EnvFile.parse(text).values()`` equals
+``dotenv_values(stream=io.StringIO(text), interpolate=False)`` for every text python-dotenv
+reads without a warning.  Where python-dotenv would warn and drop a statement, or would read a
+key with no ``=`` as ``None``, this module refuses with an error naming the file, the line and
+the problem: a dropped line may hold a secret.
+
+Writing keeps every byte it was not asked to change: the file is held as a list of chunks
+(blank lines and comments, and one chunk per statement), and an edit rewrites only the value
+token of one statement, removes whole statements, or appends new ones.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import contextlib
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from secretsync_hooks.errors import EnvFileError
+from secretsync_hooks.models import EnvVar
+
+# The grammar, copied from python-dotenv 1.2.4 (BSD-3-Clause) so that both read alike.
+_multiline_whitespace = re.compile(r"\s*", re.MULTILINE)
+_whitespace = re.compile(r"[^\S\r\n]*")
+_export = re.compile(r"(?:export[^\S\r\n]+)?")
+_single_quoted_key = re.compile(r"'([^']+)'")
+_unquoted_key = re.compile(r"([^=\#\s]+)")
+_equal_sign = re.compile(r"(=[^\S\r\n]*)")
+_single_quoted_value = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
+_double_quoted_value = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
+_unquoted_value = re.compile(r"([^\r\n]*)")
+_comment = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
+_end_of_line = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
+_rest_of_line = re.compile(r"[^\r\n]*(?:\r|\n|\r\n)?")
+_double_quote_escapes = re.compile(r"\\[\\'\"abfnrtv]")
+_single_quote_escapes = re.compile(r"\\[\\']")
+_inline_comment = re.compile(r"\s+#.*")
+_newline = re.compile(r"\r\n|\n|\r")
+
+_BOM = "\ufeff"
+# Characters that mean the same in every .env dialect (python-dotenv, docker compose, a POSIX
+# shell's `source`) when left unquoted.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_./:@%+,=-]*")
+_PLAIN_KEY = re.compile(r"[^=#\s'\"]+")
+_DOUBLE_ENCODE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
+NEW_FILE_MODE = 0o600
+
+
+def _decode_escapes(regex: re.Pattern[str], text: str) -> str:
+    return regex.sub(lambda m: codecs.decode(m.group(0), "unicode-escape"), text)
+
+
+@dataclass
+class _Chunk:
+    """A run of the file's text: a statement (``key`` set) or blank lines and comments."""
+
+    text: str = field(repr=False)
+    line: int
+    key: str | None = None
+    value: str = field(default="", repr=False)
+    # Where the value token sits inside ``text`` and how it was quoted ('', "'" or '"').
+    token_start: int = 0
+    token_end: int = 0
+    quote: str = ""
+    space_after_equals: bool = False
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    line: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.problem}"
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def match(self, regex: re.Pattern[str]) -> re.Match[str] | None:
+        m = regex.match(self.text, self.pos)
+        if m is not None:
+            self.pos = m.end()
+        return m
+
+    def peek(self) -> str:
+        return self.text[self.pos : self.pos + 1]
+
+
+def _line_at(text: str, pos: int, starts: list[int]) -> int:
+    """1-based line of ``pos``, counting line breaks as python-dotenv does."""
+    if not starts:  # offsets of line starts, computed once per parse
+        starts.append(0)
+        starts.extend(m.end() for m in _newline.finditer(text))
+    return bisect.bisect_right(starts, pos)
+
+
+class _Refused(Exception):
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def _parse_statement(reader: _Reader, start: int, line: int) -> _Chunk:
+    """Parse one statement at ``reader.pos``; raise ``_Refused`` where python-dotenv would warn."""
+    reader.match(_export)
+    if reader.peek() == "#":
+        # A comment line: python-dotenv's parse_key() returns None here.
+        reader.match(_comment)
+        if reader.match(_end_of_line) is None:  # pragma: no cover - _comment eats the line
+            raise _Refused("unreadable comment")
+        return _Chunk(text=reader.text[start : reader.pos], line=line)
+    if reader.peek() == "'":
+        m = reader.match(_single_quoted_key)
+        if m is None:
+            raise _Refused("a key opens a single quote that is not closed")
+        key = m.group(1)
+    else:
+        m = reader.match(_unquoted_key)
+        if m is None:
+            raise _Refused("a value with no key (the line starts with '='); write KEY=value")
+        key = m.group(1)
+    reader.match(_whitespace)
+    if reader.peek() != "=":
+        # python-dotenv reads `KEY` alone as None (the variable is declared but unset) and
+        # drops `KEY value` / `KEY: value` with a warning; both may hide a secret.
+        if reader.match(_comment) is not None and reader.match(_end_of_line) is not None:
+            raise _Refused(f"{key} has no '=': write {key}= for an empty value, or delete the line")
+        if key.endswith(":"):
+            raise _Refused(f"'{key} value' is not KEY=value syntax; write {key[:-1]}=value")
+        raise _Refused(f"the key {key!r} is followed by text but no '=' (no spaces inside a key)")
+    equals = reader.match(_equal_sign)
+    assert equals is not None
+    space_after_equals = len(equals.group(1)) > 1
+    token_start = reader.pos - start
+    quote = ""
+    char = reader.peek()
+    if space_after_equals and char == "#":
+        value = ""  # `KEY= # comment` (python-dotenv 1.2.4)
+    elif char in ("'", '"'):
+        quote = char
+        regex = _single_quoted_value if quote == "'" else _double_quoted_value
+        m = reader.match(regex)
+        if m is None:
+            raise _Refused(f"the value of {key} opens a {_quote_name(quote)} that is not closed")
+        escapes = _single_quote_escapes if quote == "'" else _double_quote_escapes
+        value = _decode_escapes(escapes, m.group(1))
+    elif char in ("", "\n", "\r"):
+        value = ""
+    else:
+        m = reader.match(_unquoted_value)
+        assert m is not None
+        value = _inline_comment.sub("", m.group(1)).rstrip()
+        # The value is a prefix of what was read; the rest is spacing and a comment.
+        reader.pos = start + token_start + len(value)
+    token_end = reader.pos - start
+    reader.match(_comment)
+    if reader.match(_end_of_line) is None:
+        raise _Refused(f"text after the closing quote of {key}'s value")
+    return _Chunk(
+        text=reader.text[start : reader.pos],
+        line=line,
+        key=key,
+        value=value,
+        token_start=token_start,
+        token_end=token_end,
+        quote=quote,
+        space_after_equals=space_after_equals,
+    )
+
+
+def _quote_name(quote: str) -> str:
+    return "single quote" if quote == "'" else "double quote"
+
+
+def _parse(text: str) -> tuple[list[_Chunk], list[ParseProblem]]:
+    chunks: list[_Chunk] = []
+    problems: list[ParseProblem] = []
+    lines: list[int] = []
+    reader = _Reader(text)
+    while reader.pos < len(text):
+        start = reader.pos
+        ws = reader.match(_multiline_whitespace)
+        assert ws is not None
+        # Blank lines before a statement are their own chunk, so removing a statement
+        # removes only its own line(s); its indentation stays with it.
+        last_break = max(ws.group(0).rfind("\n"), ws.group(0).rfind("\r"))
+        if reader.pos >= len(text):
+            chunks.append(_Chunk(text=text[start:], line=_line_at(text, start, lines)))
+            break
+        if last_break >= 0:
+            split = start + last_break + 1
+            chunks.append(_Chunk(text=text[start:split], line=_line_at(text, start, lines)))
+            start = split
+        line = _line_at(text, reader.pos, lines)
+        try:
+            chunks.append(_parse_statement(reader, start, line))
+        except _Refused as refused:
+            # Carry on after the rest of the line, as python-dotenv does, to report every
+            # problem at once.
+            problems.append(ParseProblem(line, refused.problem))
+            reader.match(_rest_of_line)
+            chunks.append(_Chunk(text=text[start : reader.pos], line=line))
+    return chunks, problems
+
+
+class EnvFile:
+    """A parsed ``.env`` file that can be edited and written back without losing a byte."""
+
+    def __repr__(self) -> str:
+        return f"EnvFile(path={self.path!r}, keys={self.keys()!r})"
+
+    def __init__(
+        self,
+        chunks: list[_Chunk],
+        *,
+        bom: bool = False,
+        path: Path | None = None,
+        existed: bool = True,
+    ) -> None:
+        self._chunks = chunks
+        self.bom = bom
+        self.path = path
+        self.existed = existed
+
+    # -- reading -------------------------------------------------------------------------
+    @classmethod
+    def parse(cls, text: str, *, path: Path | None = None) -> EnvFile:
+        """Parse ``text``; raise :class:`EnvFileError` listing every statement it refuses."""
+        bom = text.startswith(_BOM)
+        chunks, problems = _parse(text[1:] if bom else text)
+        if problems:
+            where = str(path) if path is not None else "the .env text"
+            shown = "\n".join(f"  {p}" for p in problems[:20])
+            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            raise EnvFileError(
+                f"{where}: cannot read {len(problems)} statement(s):\n{shown}{more}",
+                hint="Fix these lines (see README, '.env syntax'); secretsync never drops a line "
+                "that may hold a secret.",
+            )
+        return cls(chunks, bom=bom, path=path)
+
+    @classmethod
+    def load(cls, path: Path, *, missing_ok: bool = False) -> EnvFile:
+        """Read and parse ``path``. A missing file is an error unless ``missing_ok``."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            if missing_ok:
+                return cls([], path=path, existed=False)
+            raise EnvFileError(
+                f"{path}: no such file",
+                hint="Create it, pass --env-file, or run `secretsync pull` to fetch it.",
+            ) from None
+        except IsADirectoryError:
+            raise EnvFileError(f"{path}: is a directory, not a .env file") from None
+        except OSError as exc:
+            raise EnvFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise EnvFileError(
+                f"{path}: not UTF-8 text (invalid byte at offset {exc.start})",
+                hint="Save the file as UTF-8.",
+            ) from None
+        return cls.parse(text, path=path)
+
+    def values(self) -> dict[str, str]:
+        """Key -> value: the last value of a duplicated key wins, its first position is kept."""
+        out: dict[str, str] = {}
+        for chunk in self._chunks:
+            if chunk.key is not None:
+                out[chunk.key] = chunk.value
+        return out
+
+    def vars(self) -> list[EnvVar]:
+        """One :class:`EnvVar` per key, in file order (first position, last value)."""
+        values = self.values()
+        seen: dict[str, int] = {}
+        for chunk in self._chunks:
+            if chunk.key is not None and chunk.key not in seen:
+                seen[chunk.key] = chunk.line
+        return [EnvVar(key, values[key], line) for key, line in seen.items()]
+
+    def keys(self) -> list[str]:
+        return list(self.values())
+
+    def __contains__(self, key: object) -> bool:
+        return any(c.key == key for c in self._chunks)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    # -- editing -------------------------------------------------------------------------
+    def set(self, key: str, value: str) -> None:
+        """Set ``key``: rewrite only the value token of its effective statement, or append."""
+        _check_value(value)
+        existing = [c for c in self._chunks if c.key == key]
+        if not existing:
+            self._append(key, value)
+            return
+        chunk = existing[-1]
+        if chunk.value == value:
+            return
+        token = _encode_value(value, chunk.quote, chunk.space_after_equals)
+        rest = chunk.text[chunk.token_end :]
+        if token and rest.startswith("#"):
+            # `KEY= # comment` had an empty token right before the `#`; an unquoted value
+            # needs a space there or the comment becomes part of it.
+            rest = " " + rest
+        chunk.text = chunk.text[: chunk.token_start] + token + rest
+        chunk.token_end = chunk.token_start + len(token)
+        chunk.quote = token[0] if token[:1] in ("'", '"') else ""
+        chunk.value = value
+
+    def remove(self, key: str) -> bool:
+        """Remove every statement of ``key`` (and nothing else); return whether it was there."""
+        before = len(self._chunks)
+        self._chunks = [c for c in self._chunks if c.key != key]
+        return len(self._chunks) != before
+
+    def _append(self, key: str, value: str) -> None:
+        text = self.render_text()
+        if text and not text.endswith(("\n", "\r")):
+            self._chunks.append(_Chunk(text=self.newline, line=0))
+        prefix = _encode_key(key) + "="
+        token = _encode_value(value, None, False)
+        self._chunks.append(
+            _Chunk(
+                text=prefix + token + self.newline,
+                line=0,
+                key=key,
+                value=value,
+                token_start=len(prefix),
+                token_end=len(prefix) + len(token),
+                quote=token[0] if token[:1] in ("'", '"') else "",
+            )
+        )
+
+    @property
+    def newline(self) -> str:
+        """The file's line ending, from its first line break; ``\\n`` for a new file."""
+        m = _newline.search(self.render_text(bom=False))
+        return m.group(0) if m else "\n"
+
+    # -- writing -------------------------------------------------------------------------
+    def render_text(self, *, bom: bool | None = None) -> str:
+        prefix = _BOM if (self.bom if bom is None else bom) else ""
+        return prefix + "".join(c.text for c in self._chunks)
+
+    def render(self) -> bytes:
+        return self.render_text().encode("utf-8")
+
+    def write(self, path: Path | None = None) -> None:
+        """Write atomically to ``path`` (default: where it was read from)."""
+        target = path if path is not None else self.path
+        if target is None:
+            raise ValueError("no path to write to")
+        write_atomic(target, self.render())
+
+
+def _check_value(value: str) -> None:
+    if "\x00" in value:
+        # A NUL cannot pass through an environment variable: refuse rather than truncate.
+        raise EnvFileError("a value contains a NUL character, which no environment can hold")
+
+
+def _encode_key(key: str) -> str:
+    if _PLAIN_KEY.fullmatch(key) and not re.match(r"export[^\S\r\n]", key):
+        return key
+    if key and "'" not in key and not _newline.search(key):
+        return f"'{key}'"
+    raise EnvFileError(f"the key {key!r} cannot be written to a .env file")
+
+
+def _unquoted_ok(value: str, space_after_equals: bool) -> bool:
+    """Whether python-dotenv reads ``value`` back unchanged when it is written unquoted."""
+    if value == "":
+        return True
+    return not (
+        _newline.search(value)
+        or value != value.strip()
+        or value[0] in ("'", '"')
+        or (space_after_equals and value[0] == "#")
+        or re.search(r"\s#", value)
+    )
+
+
+def _encode_value(value: str, quote: str | None, space_after_equals: bool) -> str:
+    """The token for ``value``: in ``quote`` style where it can be, else the safest quoting.
+
+    ``quote`` is None for a new statement: plain text stays unquoted, then single quotes (literal
+    in every dialect) where the value has no quote, backslash or line break, else double quotes
+    with escapes, which can hold anything on one line.
+    """
+    if quote == "'":
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if quote == '"':
+        return _double_quoted(value)
+    if quote == "" and _unquoted_ok(value, space_after_equals):
+        return value
+    if quote is None and _PLAIN_VALUE.fullmatch(value):
+        return value
+    if not re.search(r"['\\\r\n]", value):
+        return f"'{value}'"
+    return _double_quoted(value)
+
+
+def _double_quoted(value: str) -> str:
+    return '"' + "".join(_DOUBLE_ENCODE.get(ch, ch) for ch in value) + '"'
+
+
+def interpolation_keys(values: Iterable[tuple[str, str]]) -> list[str]:
+    """Keys whose value holds ``${``: python-dotenv expands it by default, whatever the quoting."""
+    return [key for key, value in values if "${" in value]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a reader sees the old file or the new, never half.
+
+    A temporary file in the same directory is written, flushed and fsynced, given the old
+    file's permission bits (0600 for a new file) and renamed over the target.  A symlink is
+    written through: its target is replaced and the link itself stays.
+    """
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = NEW_FILE_MODE
+    except OSError as exc:
+        raise EnvFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    if target.is_dir():
+        raise EnvFileError(f"{path}: is a directory, not a .env file")
+    directory = target.parent
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise EnvFileError(f"{path}: cannot write in {directory}: {exc.strerror or exc}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):
+            raise EnvFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable; not every platform lets a directory be opened.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,48 @@
+"""Turn every exception into one message and an exit code, in one place.
+
+Modelled on pre-commit's ``error_handler``: a :class:`SecretSyncError` prints its message and
+hint; anything unexpected prints one line naming it and how to see more (``--debug``).  No
+traceback reaches a user unless they ask, and everything printed passes through ``redact``.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from typing import TextIO
+
+from secretsync_hooks.errors import ExitCode, SecretSyncError
+from secretsync_hooks.redact import redact
+
+
+def report(
+    exc: BaseException, *, debug: bool, prog: str = "secretsync", stream: TextIO | None = None
+) -> int:
+    """Print ``exc`` for a user and return the exit code it stands for."""
+    out = stream if stream is not None else sys.stderr
+    if debug:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        out.write(redact(text))
+    if isinstance(exc, SecretSyncError):
+        out.write(redact(f"{prog}: error: {exc.message}\n"))
+        if exc.hint:
+            out.write(redact(f"{exc.hint}\n"))
+        return int(exc.exit_code)
+    if isinstance(exc, KeyboardInterrupt):
+        out.write(f"{prog}: interrupted\n")
+        return 130
+    detail = redact(str(exc)).splitlines()
+    what = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
+    out.write(f"{prog}: unexpected error: {what}\n")
+    if not debug:
+        out.write("Rerun with --debug to see the traceback, and report it if it is a bug.\n")
+    return int(ExitCode.ERROR)
+
+
+def guarded(func: Callable[[], int], *, debug: bool, prog: str = "secretsync") -> int:
+    """Run ``func`` and turn whatever it raises into a message and an exit code."""
+    try:
+        return func()
+    except (Exception, KeyboardInterrupt) as exc:
+        return report(exc, debug=debug, prog=prog)

@@ -1,0 +1,98 @@
+"""The values that flow between the .env engine, the backends and the sync core.
+
+Secret values are kept out of every ``repr`` (``field(repr=False)``) so that a debug log or a
+traceback that shows one of these objects never shows what a key holds.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class DiffState(str, enum.Enum):
+    LOCAL_ONLY = "local_only"
+    REMOTE_ONLY = "remote_only"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+class Direction(str, enum.Enum):
+    PUSH = "push"  # local .env -> AWS
+    PULL = "pull"  # AWS -> local .env
+
+
+class Action(str, enum.Enum):
+    ADD = "add"  # set a key the destination does not have
+    UPDATE = "update"  # set a key the destination has, to another value
+    DELETE = "delete"  # remove a key from the destination
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One key of a .env file, with the line its statement starts on."""
+
+    key: str
+    value: str = field(repr=False)
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class DiffEntry:
+    """How one key compares between the local file and the remote."""
+
+    key: str
+    state: DiffState
+    local: str | None = field(default=None, repr=False)
+    remote: str | None = field(default=None, repr=False)
+
+    @property
+    def differs(self) -> bool:
+        return self.state is not DiffState.UNCHANGED
+
+
+@dataclass(frozen=True)
+class KeyOp:
+    """One key operation of a plan: set ``key`` to ``value``, or delete ``key``."""
+
+    key: str
+    action: Action
+    value: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if (self.action is Action.DELETE) != (self.value is None):
+            raise ValueError(
+                f"{self.action.value} of {self.key!r}: value must be given iff setting"
+            )
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """Key operations in one direction; never "overwrite everything".
+
+    Applying a plan changes exactly the keys it names and leaves every other key of the
+    destination as it is, whatever else has changed there meanwhile.
+    """
+
+    direction: Direction
+    ops: tuple[KeyOp, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.ops
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(op.key for op in self.ops)
+
+    def of(self, action: Action) -> tuple[KeyOp, ...]:
+        return tuple(op for op in self.ops if op.action is action)
+
+    @property
+    def sets(self) -> dict[str, str]:
+        """The keys the plan sets, with their new values, in plan order."""
+        return {op.key: op.value for op in self.ops if op.value is not None}
+
+    @property
+    def deletes(self) -> tuple[str, ...]:
+        return tuple(op.key for op in self.ops if op.action is Action.DELETE)
