@@ -4,8 +4,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from moto import mock_aws
 
 from secretsync_hooks import redact
+from tests.moto_server import MotoServer, running
 
 _AWS_VARIABLES = (
     "AWS_PROFILE",
@@ -53,3 +55,24 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def _moto_server() -> Iterator[MotoServer]:
+    yield from running()
+
+
+@pytest.fixture
+def moto_server(_moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoServer]:
+    """A real moto HTTP server on 127.0.0.1, reset for each test, set as AWS_ENDPOINT_URL."""
+    _moto_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", _moto_server.url)
+    yield _moto_server
+    _moto_server.reset()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """In-process moto for the core logic."""
+    with mock_aws():
+        yield

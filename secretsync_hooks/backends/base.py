@@ -1,0 +1,127 @@
+"""What every backend offers: read a snapshot of the remote, validate a plan, apply a plan.
+
+A backend never decides what to sync; the sync core does.  It reports what it read, refuses
+what AWS would refuse before making any call, and applies exactly the key operations it is
+given, detecting writes by others since the snapshot.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from secretsync_hooks.errors import ExitCode, RefusedError, SecretSyncError
+from secretsync_hooks.models import Action, KeyOp, SyncPlan
+
+# progress(done, total, key): called after each key is written.
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class RemoteSnapshot:
+    """The remote's keys and values as read, with what is needed to detect later changes."""
+
+    values: Mapping[str, str] = field(repr=False)
+    exists: bool = True
+    # Secrets Manager: the AWSCURRENT VersionId.  Parameter Store: None (see ``versions``).
+    version: str | None = None
+    # Parameter Store: each parameter's Version and Type.
+    versions: Mapping[str, int] = field(default_factory=dict)
+    types: Mapping[str, str] = field(default_factory=dict)
+    last_changed: datetime.datetime | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def version_label(self) -> str | None:
+        """A short text for the remote's version, for people and JSON."""
+        if self.version is not None:
+            return self.version
+        if self.versions:
+            return f"{len(self.versions)} parameters, versions up to {max(self.versions.values())}"
+        return None
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What a backend changed: keys added, updated, deleted, and the new remote version."""
+
+    applied: tuple[KeyOp, ...] = ()
+    version: str | None = None
+    write_calls: int = 0
+
+    def keys(self, action: Action) -> tuple[str, ...]:
+        return tuple(op.key for op in self.applied if op.action is action)
+
+
+class WriteConflict(RefusedError):
+    """Keys the plan touches were changed remotely since the snapshot; they were not written."""
+
+    def __init__(
+        self,
+        target: str,
+        keys: Sequence[str],
+        *,
+        applied: Sequence[KeyOp] = (),
+    ) -> None:
+        self.keys = tuple(keys)
+        self.applied = tuple(applied)
+        done = ""
+        if applied:
+            done = f" Applied before the conflict: {', '.join(op.key for op in applied)}."
+        super().__init__(
+            f"{target} changed remotely since it was read: {', '.join(self.keys)} "
+            f"{'was' if len(self.keys) == 1 else 'were'} changed by someone else; "
+            f"not overwritten.{done}",
+            hint="Run `secretsync diff` to see the new state, then push or pull again.",
+        )
+
+
+class PartialApplyError(SecretSyncError):
+    """A write failed part-way: says exactly which keys were applied and which were not."""
+
+    exit_code = ExitCode.ERROR
+
+    def __init__(
+        self,
+        target: str,
+        applied: Sequence[KeyOp],
+        failed: Mapping[str, str],
+        not_attempted: Sequence[str],
+    ) -> None:
+        self.applied = tuple(applied)
+        self.failed = dict(failed)
+        self.not_attempted = tuple(not_attempted)
+        lines = [f"the write to {target} failed part-way (Parameter Store has no transactions)"]
+        lines.append(f"  applied: {', '.join(op.key for op in applied) or 'none'}")
+        for key, reason in self.failed.items():
+            lines.append(f"  failed: {key}: {reason}")
+        if self.not_attempted:
+            lines.append(f"  not attempted: {', '.join(self.not_attempted)}")
+        super().__init__(
+            "\n".join(lines),
+            hint="Fix the cause and run the same command again: it applies only what is "
+            "still different.",
+        )
+
+
+class Backend(abc.ABC):
+    """A remote store of one environment's keys."""
+
+    kind: str
+    target: str
+
+    @abc.abstractmethod
+    def read(self) -> RemoteSnapshot:
+        """Read every key and value, with version information."""
+
+    @abc.abstractmethod
+    def validate(self, plan: SyncPlan) -> None:
+        """Raise if AWS would refuse any operation of ``plan``; makes no call."""
+
+    @abc.abstractmethod
+    def apply(
+        self, plan: SyncPlan, snapshot: RemoteSnapshot, progress: Progress | None = None
+    ) -> ApplyResult:
+        """Apply ``plan`` (computed from ``snapshot``); refuse keys changed since then."""

@@ -1,0 +1,307 @@
+"""One Secrets Manager secret whose SecretString is a JSON object of key -> string.
+
+A push makes exactly one new version, and only when something changes.  Writes are merged onto
+a fresh read and published with compare-and-swap: the new version is written under a staging
+label unique to this push, then AWSCURRENT is moved to it with ``RemoveFromVersionId`` set to
+the version just read, which AWS refuses if someone else moved AWSCURRENT meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from secretsync_hooks.backends.aws import AwsSession, error_code
+from secretsync_hooks.backends.base import (
+    ApplyResult,
+    Backend,
+    Progress,
+    RemoteSnapshot,
+    WriteConflict,
+)
+from secretsync_hooks.config import SecretsManagerSettings
+from secretsync_hooks.errors import RemoteError
+from secretsync_hooks.models import Action, SyncPlan
+
+MAX_SECRET_BYTES = 65_536
+_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+# AWS appends "-" and 6 random characters to form the ARN; a name ending like that confuses
+# lookups by partial ARN.
+_ARN_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+CAS_ATTEMPTS = 5
+
+
+class _JsonNumber(str):
+    """A JSON number kept as its source text, so 1.50 stays "1.50"."""
+
+
+class SecretsManagerBackend(Backend):
+    kind = "secrets_manager"
+
+    def __init__(self, settings: SecretsManagerSettings, session: AwsSession) -> None:
+        self.settings = settings
+        self.target = settings.secret_name
+        self._session = session
+        if not _NAME.fullmatch(self.target):
+            raise RemoteError(
+                f"the secret name {self.target!r} is not one AWS accepts",
+                hint="Use 1 to 512 of the characters A-Z a-z 0-9 / _ + = . @ -",
+            )
+        self.warnings: list[str] = []
+        if _ARN_SUFFIX.search(self.target):
+            self.warnings.append(
+                f"the secret name {self.target!r} ends in '-' and 6 characters, which AWS "
+                "confuses with the random suffix of secret ARNs; consider renaming it"
+            )
+
+    @property
+    def _client(self) -> Any:
+        return self._session.client("secretsmanager")
+
+    # -- reading ---------------------------------------------------------------------------
+    def read(self) -> RemoteSnapshot:
+        return self._read()
+
+    def _read(self) -> RemoteSnapshot:
+        name = self.target
+        with self._session.translate("secretsmanager:GetSecretValue", f"secret {name}"):
+            try:
+                # VersionStage passed explicitly: moto 5.2 answers a bare call with the old
+                # value after UpdateSecretVersionStage moved AWSCURRENT.
+                response = self._client.get_secret_value(SecretId=name, VersionStage="AWSCURRENT")
+            except Exception as exc:
+                code = error_code(exc)
+                if code == "ResourceNotFoundException":
+                    return RemoteSnapshot(values={}, exists=False)
+                if code == "InvalidRequestException" and "delet" in str(exc).lower():
+                    raise self._scheduled_for_deletion() from None
+                raise
+        if "SecretString" not in response:
+            raise RemoteError(
+                f"secret {name} holds binary data (SecretBinary), not a JSON object",
+                hint="secretsync manages secrets whose value is a JSON object of strings.",
+            )
+        values, warnings = self._decode(response["SecretString"])
+        return RemoteSnapshot(
+            values=values,
+            exists=True,
+            version=response.get("VersionId"),
+            last_changed=response.get("CreatedDate"),
+            warnings=tuple(warnings),
+        )
+
+    def _scheduled_for_deletion(self) -> RemoteError:
+        return RemoteError(
+            f"secret {self.target} is scheduled for deletion",
+            hint=f"Restore it with `aws secretsmanager restore-secret --secret-id {self.target}`, "
+            "or point [secrets_manager] secret_name at another secret.",
+        )
+
+    def _decode(self, text: str) -> tuple[dict[str, str], list[str]]:
+        name = self.target
+        try:
+            data = json.loads(
+                text, parse_int=_JsonNumber, parse_float=_JsonNumber, parse_constant=_JsonNumber
+            )
+        except json.JSONDecodeError as exc:
+            # The exception's own text is only a position, never the content.
+            raise RemoteError(
+                f"secret {name} is not JSON (line {exc.lineno}, column {exc.colno})",
+                hint="secretsync expects a JSON object of key -> string; fix the secret's "
+                "value in the AWS console or with `aws secretsmanager put-secret-value`.",
+            ) from None
+        if not isinstance(data, dict):
+            if isinstance(data, list):
+                kind = "a JSON array"
+            elif isinstance(data, str) and not isinstance(data, _JsonNumber):
+                kind = "a JSON string"
+            else:
+                kind = "a JSON number or constant"
+            raise RemoteError(
+                f"secret {name} holds {kind}, not a JSON object of key -> string",
+                hint='secretsync expects a JSON object such as {"KEY": "value"}.',
+            )
+        nested = [key for key, value in data.items() if isinstance(value, dict | list)]
+        if nested:
+            raise RemoteError(
+                f"secret {name} has nested objects or arrays under {', '.join(nested)}",
+                hint="A .env holds flat strings; store nested data as a JSON string instead.",
+            )
+        values: dict[str, str] = {}
+        converted: list[str] = []
+        for key, value in data.items():
+            if isinstance(value, str) and not isinstance(value, _JsonNumber):
+                values[key] = value
+            else:
+                values[key] = _json_text(value)
+                converted.append(key)
+        warnings = []
+        if converted:
+            warnings.append(
+                f"secret {name}: {', '.join(converted)} hold JSON numbers, booleans or null; "
+                "compared and pulled as their JSON text"
+            )
+        return values, warnings
+
+    # -- writing ---------------------------------------------------------------------------
+    def validate(self, plan: SyncPlan) -> None:
+        # The size check needs the merged document; apply() checks it before each write.
+        return None
+
+    def _check_size(self, merged: Mapping[str, str]) -> str:
+        document = json.dumps(merged, ensure_ascii=False, separators=(",", ":"))
+        size = len(document.encode("utf-8"))
+        if size > MAX_SECRET_BYTES:
+            largest = sorted(merged, key=lambda k: len(merged[k].encode("utf-8")), reverse=True)
+            shown = ", ".join(f"{k} ({len(merged[k].encode('utf-8'))} bytes)" for k in largest[:5])
+            raise RemoteError(
+                f"secret {self.target} would be {size} bytes, over AWS's limit of "
+                f"{MAX_SECRET_BYTES}; nothing was written",
+                hint=f"Largest values: {shown}. Move large values elsewhere or split the secret.",
+            )
+        return document
+
+    def apply(
+        self, plan: SyncPlan, snapshot: RemoteSnapshot, progress: Progress | None = None
+    ) -> ApplyResult:
+        if plan.is_empty:
+            return ApplyResult()
+        if not snapshot.exists:
+            created = self._create(plan)
+            if created is not None:
+                return created
+        published: set[str] = set()
+        for _ in range(CAS_ATTEMPTS):
+            fresh = self._read()
+            if fresh.version in published:
+                # Our version is AWSCURRENT after all: the move succeeded but its answer was
+                # lost, and botocore's retry of it was refused.
+                return ApplyResult(applied=plan.ops, version=fresh.version, write_calls=3)
+            if not fresh.exists:
+                raise RemoteError(
+                    f"secret {self.target} was deleted while secretsync was writing to it; "
+                    "nothing was written",
+                    hint="Run the command again to create it.",
+                )
+            _raise_conflicts(self.target, plan, snapshot, fresh)
+            merged = _merge(fresh.values, plan)
+            if merged == dict(fresh.values):
+                return ApplyResult(applied=(), version=fresh.version)
+            document = self._check_size(merged)
+            token = str(uuid.uuid4())
+            published.add(token)
+            version = self._publish(document, fresh.version, token)
+            if version is not None:
+                if progress is not None:
+                    progress(len(plan.ops), len(plan.ops), plan.ops[-1].key)
+                return ApplyResult(applied=plan.ops, version=version, write_calls=3)
+        raise RemoteError(
+            f"secret {self.target} kept changing under secretsync ({CAS_ATTEMPTS} attempts); "
+            "nothing was written",
+            hint="Someone else is writing to it right now; retry in a moment.",
+        )
+
+    def _create(self, plan: SyncPlan) -> ApplyResult | None:
+        """Create the secret; None if someone else created it first (then merge onto theirs)."""
+        merged = _merge({}, plan)
+        document = self._check_size(merged)
+        token = str(uuid.uuid4())
+        kwargs: dict[str, Any] = {
+            "Name": self.target,
+            "SecretString": document,
+            "ClientRequestToken": token,
+        }
+        if self.settings.kms_key_id:
+            kwargs["KmsKeyId"] = self.settings.kms_key_id
+        if self.settings.description:
+            kwargs["Description"] = self.settings.description
+        if self.settings.tags:
+            kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in self.settings.tags.items()]
+        with self._session.translate("secretsmanager:CreateSecret", f"secret {self.target}"):
+            try:
+                response = self._client.create_secret(**kwargs)
+            except Exception as exc:
+                code = error_code(exc)
+                if code == "ResourceExistsException":
+                    return None
+                if code == "InvalidRequestException" and "delet" in str(exc).lower():
+                    raise self._scheduled_for_deletion() from None
+                raise
+        version = response.get("VersionId", token)
+        return ApplyResult(applied=plan.ops, version=version, write_calls=1)
+
+    def _publish(self, document: str, expected: str | None, token: str) -> str | None:
+        """Write ``document`` as a new version and make it AWSCURRENT if ``expected`` still is.
+
+        Returns the new VersionId, or None when AWSCURRENT moved meanwhile (the new version is
+        left without labels, so AWS treats it as deprecated and cleans it up).
+        """
+        label = f"secretsync-{token}"  # unique per push: two pushers never share a label
+        resource = f"secret {self.target}"
+        with self._session.translate("secretsmanager:PutSecretValue", resource):
+            try:
+                self._client.put_secret_value(
+                    SecretId=self.target,
+                    SecretString=document,
+                    ClientRequestToken=token,
+                    VersionStages=[label],
+                )
+            except Exception as exc:
+                if error_code(exc) == "InvalidRequestException" and "delet" in str(exc).lower():
+                    raise self._scheduled_for_deletion() from None
+                raise
+        moved = True
+        with self._session.translate("secretsmanager:UpdateSecretVersionStage", resource):
+            try:
+                self._client.update_secret_version_stage(
+                    SecretId=self.target,
+                    VersionStage="AWSCURRENT",
+                    MoveToVersionId=token,
+                    RemoveFromVersionId=expected,
+                )
+            except Exception as exc:
+                if error_code(exc) != "InvalidParameterException":
+                    raise
+                moved = False  # AWSCURRENT is no longer on `expected`: someone else wrote
+            self._client.update_secret_version_stage(
+                SecretId=self.target, VersionStage=label, RemoveFromVersionId=token
+            )
+        return token if moved else None
+
+
+def _json_text(value: object) -> str:
+    if isinstance(value, _JsonNumber):
+        return str.__str__(value)
+    return json.dumps(value)
+
+
+def _merge(base: Mapping[str, str], plan: SyncPlan) -> dict[str, str]:
+    """``base`` with the plan's key operations applied; existing keys keep their order."""
+    merged = dict(base)
+    for op in plan.ops:
+        if op.action is Action.DELETE:
+            merged.pop(op.key, None)
+        else:
+            assert op.value is not None
+            merged[op.key] = op.value
+    return merged
+
+
+def _raise_conflicts(
+    target: str, plan: SyncPlan, snapshot: RemoteSnapshot, fresh: RemoteSnapshot
+) -> None:
+    """Refuse if a key the plan touches changed remotely since ``snapshot``.
+
+    A key that someone else already set to the value the plan wants is not a conflict.
+    """
+    conflicts = [
+        op.key
+        for op in plan.ops
+        if fresh.values.get(op.key) != snapshot.values.get(op.key)
+        and fresh.values.get(op.key) != op.value
+    ]
+    if conflicts:
+        raise WriteConflict(target, conflicts)
