@@ -75,6 +75,16 @@ def test_reads_direct_children_only_with_types_and_versions() -> None:
 
 
 @pytest.mark.usefixtures("aws")
+def test_deeper_parameters_are_listed_as_ignored_without_values() -> None:
+    client = ssm()
+    client.put_parameter(Name=PATH + "A", Value="1", Type="String")
+    client.put_parameter(Name=PATH + "db/PASSWORD", Value="x", Type="SecureString")
+    client.put_parameter(Name=PATH + "db/deep/X", Value="x", Type="String")
+    client.put_parameter(Name="/other/B", Value="x", Type="String")
+    assert backend().ignored() == (PATH + "db/PASSWORD", PATH + "db/deep/X")
+
+
+@pytest.mark.usefixtures("aws")
 def test_empty_path_reads_as_not_existing() -> None:
     snapshot = backend().read()
     assert (snapshot.exists, dict(snapshot.values)) == (False, {})

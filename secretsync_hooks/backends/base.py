@@ -116,6 +116,10 @@ class Backend(abc.ABC):
     def read(self) -> RemoteSnapshot:
         """Read every key and value, with version information."""
 
+    def ignored(self) -> tuple[str, ...]:
+        """Remote names under the target that secretsync does not manage (for ``status``)."""
+        return ()
+
     @abc.abstractmethod
     def validate(self, plan: SyncPlan) -> None:
         """Raise if AWS would refuse any operation of ``plan``; makes no call."""

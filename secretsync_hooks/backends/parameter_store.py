@@ -121,6 +121,32 @@ class ParameterStoreBackend(Backend):
             last_changed=newest,
         )
 
+    def ignored(self) -> tuple[str, ...]:
+        """Parameters deeper under the path, which reads never mix in.
+
+        Metadata only (``DescribeParameters``, no values, no decryption), and only for
+        ``status``: its rate limit is low, so the hook path never calls it.
+        """
+        names: list[str] = []
+        kwargs: dict[str, Any] = {
+            "ParameterFilters": [
+                {"Key": "Path", "Option": "Recursive", "Values": [self.target.rstrip("/") or "/"]}
+            ],
+            "MaxResults": 50,
+        }
+        with self._session.translate("ssm:DescribeParameters", f"parameters under {self.target}"):
+            while True:
+                page = self._client.describe_parameters(**kwargs)
+                for parameter in page.get("Parameters", []):
+                    rest = parameter["Name"][len(self.target) :]
+                    if parameter["Name"].startswith(self.target) and "/" in rest:
+                        names.append(parameter["Name"])
+                token = page.get("NextToken")
+                if not token:
+                    break
+                kwargs["NextToken"] = token
+        return tuple(sorted(names))
+
     # -- validation --------------------------------------------------------------------------
     def validate(self, plan: SyncPlan) -> None:
         problems = list(self._invalid(plan.ops))
