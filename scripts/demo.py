@@ -7,6 +7,8 @@ Nothing here can reach real AWS: the credentials are fake and instance metadata 
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shlex
 import subprocess
@@ -38,10 +40,38 @@ export LOG_LEVEL=info
 
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> int:
     print(f"\n$ {shlex.join(args)}", flush=True)
-    return subprocess.run(args, cwd=cwd, env=env, check=False).returncode
+    beside = Path(sys.executable).parent / args[0]  # the secretsync of this environment
+    program = [str(beside)] if beside.exists() else args[:1]
+    return subprocess.run(program + args[1:], cwd=cwd, env=env, check=False).returncode
+
+
+def fail(command: str, expected: int) -> int:
+    print(f"demo: `secretsync {command}` did not exit {expected}", file=sys.stderr)
+    return 1
+
+
+def rotate(env: dict[str, str]) -> None:
+    import boto3
+
+    client = boto3.client(
+        "secretsmanager",
+        region_name="us-east-1",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        aws_access_key_id="demo",
+        aws_secret_access_key="demo",
+    )
+    current = json.loads(
+        client.get_secret_value(SecretId="demo/production", VersionStage="AWSCURRENT")[
+            "SecretString"
+        ]
+    )
+    current["API_TOKEN"] = "rotated-demo-token"
+    current["FEATURE_FLAG"] = "on"
+    client.put_secret_value(SecretId="demo/production", SecretString=json.dumps(current))
 
 
 def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
@@ -62,11 +92,35 @@ def main() -> int:
             (project / ".secretsync.toml").write_text(CONFIG)
             (project / ".env").write_text(ENV)
             print(f"demo project in {project}")
-            status = run(["secretsync", "config"], project, env)
+
+            def step(*args: str) -> int:
+                return run(["secretsync", *args], project, env)
+
+            steps = [
+                ("status", 1),  # the secret does not exist yet
+                ("push", 0),  # creates it from .env
+                ("diff", 0),  # in sync
+            ]
+            for command, expected in steps:
+                if step(command) != expected:
+                    return fail(command, expected)
+            print("\n# a teammate rotates API_TOKEN in AWS and adds FEATURE_FLAG")
+            rotate(env)
+            for args, expected in [
+                (["diff"], 1),  # drift: changed + remote-only, values masked
+                (["pull"], 1),  # refused: pulling would overwrite a local value
+                (["pull", "--force"], 0),  # takes the remote values, rest of .env untouched
+                (["diff", "--format", "json"], 0),
+            ]:
+                if step(*args) != expected:
+                    return fail(" ".join(args), expected)
+            print("\n$ cat .env")
+            print((project / ".env").read_text(), end="")
             (project / ".env.broken").write_text("OK=1\nAPI_TOKEN: oops\n")
-            refused = run(["secretsync", "config", "--env-file", ".env.broken"], project, env)
+            refused = step("diff", "--env-file", ".env.broken")
             print(f"\n(exit code {refused}: a malformed line is refused, never dropped)")
-        return status
+        print("\nDemo finished: push, diff and pull ran against the local moto server.")
+        return 0
     finally:
         server.stop()
 

@@ -26,7 +26,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_help_lists_commands_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert "Exit codes: 0 in sync or done, 1 drift or refused, 2 error." in out
+    assert "Exit codes: 0 in sync or done, 1 drift or refused, 2 error." in " ".join(out.split())
     assert "config" in out
 
 

@@ -1,0 +1,92 @@
+"""One JSON document on stdout per command, for CI and scripts.  Schema documented in README.
+
+``schema`` is bumped whenever a field changes meaning or goes away; new fields may be added
+within a schema version.  Values appear only with ``--show-values`` or for ``plain_keys``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from secretsync_hooks.differ import Comparison
+from secretsync_hooks.masking import ValuePolicy
+from secretsync_hooks.models import Action
+from secretsync_hooks.sync import SyncOutcome, Workspace
+
+SCHEMA = 1
+
+
+def _when(value: datetime.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def header(workspace: Workspace, command: str) -> dict[str, Any]:
+    config = workspace.config
+    snapshot = workspace.snapshot
+    return {
+        "schema": SCHEMA,
+        "command": command,
+        "environment": config.environment,
+        "backend": config.backend,
+        "target": config.target,
+        "region": config.region,
+        "region_source": config.source("region"),
+        "env_file": str(config.env_file),
+        "remote": {
+            "exists": snapshot.exists,
+            "version": snapshot.version_label,
+            "last_changed": _when(snapshot.last_changed),
+        },
+        "warnings": list(workspace.warnings),
+    }
+
+
+def entries(comparison: Comparison, policy: ValuePolicy, *, everything: bool) -> list[Any]:
+    out = []
+    for entry in comparison.entries if everything else comparison.differing:
+        item: dict[str, Any] = {"key": entry.key, "state": entry.state.value}
+        if policy.visible(entry.key):
+            item["local"] = entry.local
+            item["remote"] = entry.remote
+        else:
+            item["masked"] = True
+        out.append(item)
+    return out
+
+
+def comparison_document(
+    workspace: Workspace, command: str, comparison: Comparison, policy: ValuePolicy
+) -> dict[str, Any]:
+    return {
+        **header(workspace, command),
+        "in_sync": comparison.in_sync,
+        "keys_only": comparison.keys_only,
+        "entries": entries(comparison, policy, everything=True),
+        "summary": comparison.summary(),
+    }
+
+
+def outcome_document(
+    workspace: Workspace, outcome: SyncOutcome, policy: ValuePolicy, *, refused: bool = False
+) -> dict[str, Any]:
+    document = comparison_document(workspace, outcome.direction.value, outcome.comparison, policy)
+    planned = {action.value: [op.key for op in outcome.plan.of(action)] for action in Action}
+    applied = None
+    if outcome.result is not None:
+        applied = {action.value: list(outcome.result.keys(action)) for action in Action}
+    document.update(
+        {
+            "dry_run": outcome.dry_run,
+            "refused": refused,
+            "plan": planned,
+            "applied": applied,
+            "version": outcome.version,
+        }
+    )
+    return document
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False)
