@@ -346,7 +346,7 @@ def _prompt(
     opts: Options, out: Console, err: Console, workspace: Any, outcome: Any
 ) -> Callable[[str], bool] | None:
     """A yes/no prompt on an interactive terminal; None for scripts, hooks and CI."""
-    if opts.json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if opts.json or not _interactive():
         return None
 
     def confirm(question: str) -> bool:
@@ -360,6 +360,11 @@ def _prompt(
         return click.confirm(question, default=False, err=True)
 
     return confirm
+
+
+def _interactive() -> bool:
+    """Whether someone is at a terminal to answer a prompt (never in hooks, CI or pipes)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _warn(err: Console, warnings: list[str]) -> None:

@@ -1,0 +1,105 @@
+"""Helpers shared by the CLI, end-to-end and canary tests: a project and its remote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+SECRET = "myapp/production"
+PATH = "/myapp/production/"
+BACKENDS = ("secrets_manager", "parameter_store")
+
+CONFIG = f"""\
+[backend]
+type = "secrets_manager"   # or "parameter_store"
+region = "us-east-1"
+[secrets_manager]
+secret_name = "{SECRET}"
+[parameter_store]
+path = "{PATH}"
+"""
+
+
+def write_config(root: Path, kind: str, extra: str = "") -> Path:
+    text = CONFIG.replace('type = "secrets_manager"', f'type = "{kind}"')
+    path = root / ".secretsync.toml"
+    path.write_text(extra + text)
+    return path
+
+
+class Remote:
+    """The remote side of a test, read and written with plain boto3 (not secretsync)."""
+
+    def __init__(self, kind: str, endpoint_url: str | None = None) -> None:
+        self.kind = kind
+        session = boto3.session.Session()
+        kwargs: dict[str, Any] = {"region_name": "us-east-1"}
+        if endpoint_url:
+            kwargs["endpoint_url"] = endpoint_url
+        service = "secretsmanager" if kind == "secrets_manager" else "ssm"
+        self.client: Any = session.client(service, **kwargs)  # type: ignore[call-overload]
+
+    def values(self) -> dict[str, str]:
+        if self.kind == "secrets_manager":
+            try:
+                response = self.client.get_secret_value(SecretId=SECRET, VersionStage="AWSCURRENT")
+            except self.client.exceptions.ResourceNotFoundException:
+                return {}
+            return dict(json.loads(response["SecretString"]))
+        out = {}
+        paginator = self.client.get_paginator("get_parameters_by_path")
+        for page in paginator.paginate(Path=PATH, WithDecryption=True):
+            out.update({p["Name"][len(PATH) :]: p["Value"] for p in page["Parameters"]})
+        return out
+
+    def seed(self, values: dict[str, str]) -> None:
+        if self.kind == "secrets_manager":
+            self.client.create_secret(Name=SECRET, SecretString=json.dumps(values))
+        else:
+            for key, value in values.items():
+                self.client.put_parameter(Name=PATH + key, Value=value, Type="SecureString")
+
+    def set(self, key: str, value: str) -> None:
+        """Another writer changes one key."""
+        if self.kind == "parameter_store":
+            self.client.put_parameter(
+                Name=PATH + key, Value=value, Type="SecureString", Overwrite=True
+            )
+            return
+        current = self.values()
+        current[key] = value
+        self._put_plain(current)
+
+    def delete(self, key: str) -> None:
+        if self.kind == "parameter_store":
+            self.client.delete_parameter(Name=PATH + key)
+            return
+        current = self.values()
+        current.pop(key)
+        self._put_plain(current)
+
+    def _put_plain(self, document: dict[str, str]) -> None:
+        new = self.client.put_secret_value(SecretId=SECRET, SecretString=json.dumps(document))
+        # moto 5.2 leaves AWSCURRENT on two versions after a plain put that follows a
+        # compare-and-swap move; real AWS would hold it on the new version only.
+        versions = self.client.list_secret_version_ids(SecretId=SECRET)["Versions"]
+        for version in versions:
+            if version["VersionId"] != new["VersionId"] and "AWSCURRENT" in version.get(
+                "VersionStages", []
+            ):
+                self.client.update_secret_version_stage(
+                    SecretId=SECRET,
+                    VersionStage="AWSCURRENT",
+                    RemoveFromVersionId=version["VersionId"],
+                )
+
+    def version_count(self) -> int:
+        if self.kind == "secrets_manager":
+            try:
+                return len(self.client.list_secret_version_ids(SecretId=SECRET)["Versions"])
+            except self.client.exceptions.ResourceNotFoundException:
+                return 0
+        return sum(p["Version"] for p in self.client.describe_parameters()["Parameters"])

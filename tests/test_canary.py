@@ -1,0 +1,136 @@
+"""No secret value, nor any 6-character piece of one, in any output of any command.
+
+Distinctive canary values are seeded locally and remotely; every command runs in every format,
+with --verbose and --debug, on the happy paths and the error paths, as the installed program
+against a real moto server.  A positive control (--show-values) proves the check can fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import BACKENDS, SECRET, Remote, write_config
+from tests.moto_server import MotoServer
+from tests.test_e2e_cli import secretsync
+
+LOCAL = {
+    "API_KEY": "Qx7Zp2Lm9Vb4Nc8Ks1Hd",
+    "DB_PASSWORD": "Wy3Ft6Gj0Rn5Tq1Ue8Io",
+    "ONLY_LOCAL": "Jh5Kd2Zs8Pw1Mv4Bq7Xc",
+    "QUOTED": "Kk1'Ll2\"Mm3 #Nn4Oo5",
+}
+REMOTE = {
+    "API_KEY": "Pp9Oo8Ii7Uu6Yy5Tt4Rr",
+    "DB_PASSWORD": LOCAL["DB_PASSWORD"],
+    "ONLY_REMOTE": "Gg3Hh2Jj1Kk0Ll9Zz8Xx",
+    "QUOTED": LOCAL["QUOTED"],
+}
+CANARIES = set(LOCAL.values()) | set(REMOTE.values())
+BROKEN_CANARY = "Vv6Bb5Nn4Mm3Cc2Xx1Zz"
+JSON_CANARY = "Ee4Rr5Tt6Yy7Uu8Ii9Oo"
+
+
+def pieces(values: Iterable[str], size: int = 6) -> set[str]:
+    out: set[str] = set()
+    for value in values:
+        for part in value.splitlines():
+            out.update(part[i : i + size] for i in range(len(part) - size + 1))
+    return out
+
+
+def leaks(output: str, values: Iterable[str]) -> set[str]:
+    return {piece for piece in pieces(values) if piece in output}
+
+
+def env_text(values: dict[str, str]) -> str:
+    lines = []
+    for key, value in values.items():
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        lines.append(f'{key}="{escaped}"')
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(params=BACKENDS)
+def seeded(request: pytest.FixtureRequest, moto_server: MotoServer, project: Path) -> Remote:
+    kind = str(request.param)
+    write_config(project, kind)
+    (project / ".env").write_text(env_text(LOCAL))
+    remote = Remote(kind, moto_server.url)
+    remote.seed(REMOTE)
+    return remote
+
+
+READ_ONLY = [
+    ["diff"],
+    ["diff", "--verbose"],
+    ["diff", "--debug"],
+    ["diff", "--keys-only"],
+    ["status"],
+    ["status", "--verbose", "--debug"],
+    ["push", "--dry-run", "--verbose", "--prune"],
+    ["pull", "--dry-run", "--verbose", "--prune"],
+    ["push", "--debug"],  # refused: would overwrite API_KEY
+    ["pull", "--debug"],  # refused: would overwrite API_KEY
+    ["config"],
+]
+WRITES = [["push", "--force", "--verbose"], ["pull", "--force", "--prune", "--verbose", "--debug"]]
+
+
+def test_no_value_in_any_output(seeded: Remote, project: Path) -> None:
+    outputs = []
+    for args in READ_ONLY + WRITES:
+        for fmt in ("table", "json"):
+            if args == ["config"] and fmt == "json":
+                continue
+            extra = ["--format", fmt] if args != ["config"] else []
+            result = secretsync(project, *args, *extra)
+            assert result.returncode in (0, 1), (args, result.stderr)
+            if fmt == "json":
+                json.loads(result.stdout)  # exactly one document
+            outputs.append((args, fmt, result.stdout + result.stderr))
+    for args, fmt, output in outputs:
+        assert leaks(output, CANARIES) == set(), (args, fmt)
+
+
+def test_no_value_in_error_output(seeded: Remote, project: Path) -> None:
+    (project / ".env").write_text(
+        env_text(LOCAL) + f"BROKEN: {BROKEN_CANARY}\n" + f'UNCLOSED="{BROKEN_CANARY}\n'
+    )
+    for args in (["diff"], ["push", "--force", "--debug"], ["pull", "--force", "--debug"]):
+        for fmt in ("table", "json"):
+            result = secretsync(project, *args, "--format", fmt)
+            assert result.returncode == 2
+            assert result.stdout == ""
+            assert "line " in result.stderr
+            assert leaks(result.stdout + result.stderr, CANARIES | {BROKEN_CANARY}) == set()
+
+
+def test_no_value_when_aws_refuses_the_write(seeded: Remote, project: Path) -> None:
+    invalid = {**LOCAL, "BRACES": "{{" + BROKEN_CANARY + "}}", "HUGE": BROKEN_CANARY * 3500}
+    (project / ".env").write_text(env_text(invalid))
+    result = secretsync(project, "push", "--force", "--debug")
+    assert result.returncode == 2
+    assert leaks(result.stdout + result.stderr, CANARIES | {BROKEN_CANARY}) == set()
+
+
+def test_no_value_when_the_remote_is_not_a_json_object(
+    moto_server: MotoServer, project: Path
+) -> None:
+    write_config(project, "secrets_manager")
+    (project / ".env").write_text(env_text(LOCAL))
+    remote = Remote("secrets_manager", moto_server.url)
+    remote.client.create_secret(Name=SECRET, SecretString=f'{{"A": "{JSON_CANARY}", oops')
+    for args in (["diff", "--debug"], ["pull", "--force", "--format", "json", "--debug"]):
+        result = secretsync(project, *args)
+        assert result.returncode == 2
+        assert "is not JSON" in result.stderr
+        assert leaks(result.stdout + result.stderr, CANARIES | {JSON_CANARY}) == set()
+
+
+def test_the_check_can_fail(seeded: Remote, project: Path) -> None:
+    result = secretsync(project, "diff", "--show-values")
+    assert leaks(result.stdout, CANARIES)

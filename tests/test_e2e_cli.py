@@ -1,0 +1,104 @@
+"""The installed ``secretsync`` as a subprocess against a real moto HTTP server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import BACKENDS, Remote, write_config
+from tests.moto_server import MotoServer
+
+
+def secretsync_program() -> str:
+    beside = Path(sys.executable).parent / "secretsync"
+    assert beside.exists(), "secretsync is not installed in this environment"
+    return str(beside)
+
+
+def secretsync(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [secretsync_program(), *args],
+        cwd=cwd,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+ENV = (
+    "\ufeff# settings\r\n"
+    "export DB_URL=postgres://db/app\r\n"
+    "TOKEN = 'tok-one'   # rotated monthly\r\n"
+    'MULTI="line one\\nline two"\r\n'
+)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_push_diff_pull_round_trip(kind: str, moto_server: MotoServer, project: Path) -> None:
+    write_config(project, kind)
+    (project / ".env").write_bytes(ENV.encode())
+    remote = Remote(kind, moto_server.url)
+
+    result = secretsync(project, "push")
+    assert result.returncode == 0, result.stderr
+    assert remote.values() == {
+        "DB_URL": "postgres://db/app",
+        "TOKEN": "tok-one",
+        "MULTI": "line one\nline two",
+    }
+    assert secretsync(project, "diff").returncode == 0
+
+    remote.set("TOKEN", "tok-two")
+    remote.set("ADDED", "new value")
+    drift = secretsync(project, "diff")
+    assert drift.returncode == 1
+    assert "TOKEN" in drift.stdout and "changed" in drift.stdout
+    assert "ADDED" in drift.stdout and "remote-only" in drift.stdout
+
+    dry = secretsync(project, "pull", "--dry-run")
+    assert dry.returncode == 0
+    assert (project / ".env").read_bytes() == ENV.encode()
+
+    refused = secretsync(project, "pull")
+    assert refused.returncode == 1
+    assert "TOKEN" in refused.stderr
+    assert (project / ".env").read_bytes() == ENV.encode()
+
+    pulled = secretsync(project, "pull", "--force")
+    assert pulled.returncode == 0, pulled.stderr
+    expected = ENV.replace("'tok-one'", "'tok-two'") + "ADDED='new value'\r\n"
+    assert (project / ".env").read_bytes() == expected.encode()
+    assert secretsync(project, "diff").returncode == 0
+
+    # local edit refused without --force, then pushed; prune removes a remote-only key
+    (project / ".env").write_bytes(expected.replace("tok-two", "tok-three").encode())
+    remote.set("STALE", "old")
+    assert secretsync(project, "push").returncode == 1
+    assert remote.values()["TOKEN"] == "tok-two"
+    assert secretsync(project, "push", "--dry-run", "--prune", "--force").returncode == 0
+    assert "STALE" in remote.values()
+    forced = secretsync(project, "push", "--prune", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "deleted 1 (STALE)" in forced.stdout
+    assert remote.values()["TOKEN"] == "tok-three"
+    assert "STALE" not in remote.values()
+    assert secretsync(project, "diff").returncode == 0
+
+
+def test_an_unreachable_endpoint_is_exit_2_without_traceback(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(project, "secrets_manager")
+    (project / ".env").write_text("A=1\n")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    result = secretsync(project, "diff")
+    assert result.returncode == 2
+    assert "cannot reach http://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,91 @@
+"""The two renderings: a golden JSON document and the table at 80 columns without colour."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from secretsync_hooks.config import load_config
+from secretsync_hooks.formatters import json_fmt
+from secretsync_hooks.formatters.terminal import make_consoles, render_comparison
+from secretsync_hooks.masking import MASK, ValuePolicy
+from secretsync_hooks.sync import open_workspace
+from tests.helpers import Remote, write_config
+
+
+@pytest.fixture
+def workspace_files(project: Path, aws: None) -> Path:
+    write_config(project, "secrets_manager", extra='plain_keys = ["LOG_*"]\n')
+    (project / ".env").write_text(
+        "A_VERY_LONG_KEY_NAME_THAT_KEEPS_GOING_AND_GOING=1\nLOG_LEVEL=debug\nSAME=s\nNEW=n\n"
+    )
+    Remote("secrets_manager").seed(
+        {
+            "A_VERY_LONG_KEY_NAME_THAT_KEEPS_GOING_AND_GOING": "2",
+            "LOG_LEVEL": "info",
+            "SAME": "s",
+            "GONE": "g",
+        }
+    )
+    return project
+
+
+def test_golden_json_document(workspace_files: Path) -> None:
+    workspace = open_workspace(load_config(environ={}))
+    comparison = workspace.compare()
+    document = json_fmt.comparison_document(
+        workspace, "diff", comparison, ValuePolicy(plain_keys=("LOG_*",))
+    )
+    assert document["remote"].pop("version")
+    assert document["remote"].pop("last_changed")
+    assert document == {
+        "schema": 1,
+        "command": "diff",
+        "environment": None,
+        "backend": "secrets_manager",
+        "target": "myapp/production",
+        "region": "us-east-1",
+        "region_source": ".secretsync.toml [backend.region]",
+        "env_file": str(workspace_files / ".env"),
+        "remote": {"exists": True},
+        "warnings": [],
+        "in_sync": False,
+        "keys_only": False,
+        "entries": [
+            {
+                "key": "A_VERY_LONG_KEY_NAME_THAT_KEEPS_GOING_AND_GOING",
+                "state": "changed",
+                "masked": True,
+            },
+            {"key": "LOG_LEVEL", "state": "changed", "local": "debug", "remote": "info"},
+            {"key": "SAME", "state": "unchanged", "masked": True},
+            {"key": "NEW", "state": "local_only", "masked": True},
+            {"key": "GONE", "state": "remote_only", "masked": True},
+        ],
+        "summary": {"local_only": 1, "remote_only": 1, "changed": 2, "unchanged": 1},
+    }
+    assert json.loads(json_fmt.dumps(document)) == document
+
+
+def test_table_at_80_columns_without_colour(workspace_files: Path) -> None:
+    workspace = open_workspace(load_config(environ={}))
+    out_buffer, err_buffer = io.StringIO(), io.StringIO()
+    out, err = make_consoles("never", stdout=out_buffer, stderr=err_buffer)
+    out.width = 80
+    render_comparison(out, err, workspace, workspace.compare(), ValuePolicy(plain_keys=("LOG_*",)))
+    text = out_buffer.getvalue()
+    assert "\x1b" not in text
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert [line.rstrip() for line in text.splitlines()] == [
+        ".env vs secret myapp/production (us-east-1)",
+        "KEY                                              STATE        LOCAL     REMOTE",
+        f"A_VERY_LONG_KEY_NAME_THAT_KEEPS_GOING_AND_GOING  changed      {MASK}  {MASK}",
+        "LOG_LEVEL                                        changed      debug     info",
+        f"NEW                                              local-only   {MASK}  -",
+        f"GONE                                             remote-only  -         {MASK}",
+        "Out of sync: 1 local-only, 1 remote-only, 2 changed; 1 unchanged.",
+    ]
+    assert "`secretsync push --force` keeps your local values" in err_buffer.getvalue()
