@@ -89,3 +89,20 @@ def test_table_at_80_columns_without_colour(workspace_files: Path) -> None:
         "Out of sync: 1 local-only, 1 remote-only, 2 changed; 1 unchanged.",
     ]
     assert "`secretsync push --force` keeps your local values" in err_buffer.getvalue()
+
+
+def test_progress_bar_only_on_a_terminal_and_only_for_many_writes() -> None:
+    from secretsync_hooks.formatters.terminal import progress_bar
+
+    _, plain = make_consoles("never", stderr=io.StringIO())
+    with progress_bar(plain, 200, "pushing") as callback:
+        assert callback is None
+    buffer = io.StringIO()
+    _, terminal = make_consoles("always", stderr=buffer)
+    with progress_bar(terminal, 3, "pushing") as callback:
+        assert callback is None
+    with progress_bar(terminal, 20, "pushing 20 keys") as callback:
+        assert callback is not None
+        for done in range(1, 21):
+            callback(done, 20, f"K{done}")
+    assert "pushing 20 keys" in buffer.getvalue()
