@@ -42,6 +42,13 @@ class RemoteError(SecretSyncError):
     """AWS could not be asked, or answered with something secretsync cannot use."""
 
 
+class AwsUnavailableError(RemoteError):
+    """AWS could not be asked at all: no or expired credentials, no network, throttled.
+
+    A hook run with ``--on-error warn`` lets a commit through on this error, and only on it.
+    """
+
+
 class RefusedError(SecretSyncError):
     """A change was refused on purpose (a conflict, or it needs --force); nothing was changed."""
 

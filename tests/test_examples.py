@@ -1,22 +1,121 @@
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from secretsync_hooks.config import Overrides, load_config
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.secretsync.toml"))
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CONFIGS = sorted(EXAMPLES.glob("*.secretsync.toml"))
+POLICIES = sorted((EXAMPLES / "iam").glob("*.json"))
+README = (ROOT / "README.md").read_text()
+MANIFEST = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
 
 
-def test_there_are_examples() -> None:
-    assert len(EXAMPLES) >= 2
+def test_there_are_examples_for_each_backend_and_environments() -> None:
+    names = {path.name for path in CONFIGS}
+    assert {
+        "secrets-manager.secretsync.toml",
+        "parameter-store.secretsync.toml",
+        "environments.secretsync.toml",
+    } <= names
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_every_example_config_loads_cleanly(path: Path) -> None:
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_example_config_loads_cleanly_in_every_environment(path: Path) -> None:
     config = load_config(Overrides(config=path), environ={})
     assert config.warnings == ()
     for name in config.environments:
         env_config = load_config(Overrides(config=path, environment=name), environ={})
         assert env_config.environment == name
+        assert env_config.warnings == ()
+
+
+def test_manifest_is_valid_and_shaped_as_documented() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "validate-manifest",
+            str(ROOT / ".pre-commit-hooks.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    hooks = {hook["id"]: hook for hook in MANIFEST}
+    assert set(hooks) == {"secretsync-check", "secretsync-check-push", "secretsync-forbid-env"}
+    for hook in MANIFEST:
+        assert hook["language"] == "python"
+        assert hook["minimum_pre_commit_version"] == "3.2.0"
+        assert hook["description"]
+    for hook_id in ("secretsync-check", "secretsync-check-push"):
+        assert hooks[hook_id]["always_run"] is True
+        assert hooks[hook_id]["pass_filenames"] is False
+        assert hooks[hook_id]["require_serial"] is True
+    assert hooks["secretsync-check"]["stages"] == ["pre-commit"]
+    assert hooks["secretsync-check-push"]["stages"] == ["pre-push"]
+
+
+def test_example_pre_commit_config_is_valid_and_uses_every_hook() -> None:
+    path = EXAMPLES / ".pre-commit-config.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = yaml.safe_load(path.read_text())
+    assert config["default_install_hook_types"] == ["pre-commit", "pre-push"]
+    used = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert used == {hook["id"] for hook in MANIFEST}
+    assert any("args" in hook for repo in config["repos"] for hook in repo["hooks"])
+
+
+@pytest.mark.parametrize("hook_id", [hook["id"] for hook in MANIFEST])
+def test_every_hook_is_documented_in_the_readme(hook_id: str) -> None:
+    assert f"`{hook_id}`" in README
+
+
+def test_ci_workflow_example_pins_actions_and_checks_drift() -> None:
+    text = (EXAMPLES / "github-actions-drift-check.yml").read_text()
+    workflow = yaml.safe_load(text)
+    uses = re.findall(r"uses:\s*(\S+)", text)
+    assert "aws-actions/configure-aws-credentials" in " ".join(uses)
+    for action in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
+    assert workflow["permissions"] == {"contents": "read", "id-token": "write"}
+    assert "secretsync diff --keys-only --env-file .env.example" in text
+    assert "--format json" in text
+    assert "upload-artifact" in text
+
+
+def test_project_workflow_pins_actions_and_reads_only() -> None:
+    text = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    for action in re.findall(r"uses:\s*(\S+)", text):
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
+    assert yaml.safe_load(text)["permissions"] == {"contents": "read"}
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_iam_policies_are_valid_and_every_action_is_explained(path: Path) -> None:
+    policy = json.loads(path.read_text())
+    assert policy["Version"] == "2012-10-17"
+    actions = [a for statement in policy["Statement"] for a in statement["Action"]]
+    assert actions
+    for action in actions:
+        assert f"`{action}`" in README, f"README does not explain {action}"
+    if path.name.endswith("-read.json"):
+        assert not any(
+            a.split(":")[1].startswith(("Put", "Create", "Delete", "Update")) for a in actions
+        )

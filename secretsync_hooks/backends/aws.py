@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from secretsync_hooks.errors import RemoteError, SecretSyncError
+from secretsync_hooks.errors import AwsUnavailableError, RemoteError, SecretSyncError
 
 # A git hook cannot wait botocore's default 60 s for an unreachable endpoint.
 DEFAULT_CONNECT_TIMEOUT = 3.0
@@ -140,7 +140,11 @@ def error_code(exc: BaseException) -> str | None:
 def describe_aws_error(
     exc: BaseException, action: str, resource: str, profile: str | None = None
 ) -> RemoteError | None:
-    """A user-facing error for a botocore exception; None for anything that is not one."""
+    """A user-facing error for a botocore exception; None for anything that is not one.
+
+    Failures to reach or authenticate with AWS are :class:`AwsUnavailableError`; refusals and
+    bad requests are plain :class:`RemoteError`.
+    """
     from botocore import exceptions as bce
 
     login = f"aws sso login --profile {profile}" if profile else "aws sso login"
@@ -148,7 +152,7 @@ def describe_aws_error(
         code = error_code(exc) or "Unknown"
         message = str(exc.response.get("Error", {}).get("Message", "")).strip()
         if code in _EXPIRED:
-            return RemoteError(
+            return AwsUnavailableError(
                 "your AWS credentials have expired",
                 hint=f"Run `{login}` or refresh your credentials, then retry.",
             )
@@ -159,13 +163,13 @@ def describe_aws_error(
                 "(see README, 'IAM policies'), or use another --profile.",
             )
         if code in _BAD_CREDENTIALS:
-            return RemoteError(
+            return AwsUnavailableError(
                 f"AWS rejected the credentials ({code})",
                 hint="Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or your profile, "
                 f"or run `{login}`.",
             )
         if code in _THROTTLED:
-            return RemoteError(
+            return AwsUnavailableError(
                 f"AWS kept throttling {action} on {resource} after every retry",
                 hint="Wait a minute and retry; raise AWS_MAX_ATTEMPTS to retry longer.",
             )
@@ -176,19 +180,19 @@ def describe_aws_error(
                 "(kms:Decrypt to read, kms:Encrypt/GenerateDataKey to write).",
             )
         if code in _SERVER:
-            return RemoteError(
+            return AwsUnavailableError(
                 f"AWS had an internal error during {action} on {resource} ({code})",
                 hint="Retry in a moment.",
             )
         return RemoteError(f"AWS refused {action} on {resource}: {code}: {message}")
     if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
-        return RemoteError(
+        return AwsUnavailableError(
             "no AWS credentials found",
             hint="Configure credentials (`aws configure`, `aws sso login --profile NAME`, or "
             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or pass --profile.",
         )
     if isinstance(exc, bce.ProfileNotFound):
-        return RemoteError(
+        return AwsUnavailableError(
             f"the AWS profile {profile!r} is not configured",
             hint="List profiles with `aws configure list-profiles`; fix --profile, "
             "[backend] profile or AWS_PROFILE.",
@@ -204,19 +208,18 @@ def describe_aws_error(
         if hasattr(bce, name)
     )
     if sso_errors and isinstance(exc, sso_errors):
-        return RemoteError(
+        return AwsUnavailableError(
             "your AWS SSO session has expired or was never started",
             hint=f"Run `{login}` and retry.",
         )
     if isinstance(exc, bce.ConnectTimeoutError | bce.EndpointConnectionError):
         endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "AWS")
-        return RemoteError(
+        return AwsUnavailableError(
             f"cannot reach {endpoint} for {action}",
-            hint="Check your network (a hook can be skipped offline with "
-            "SKIP=secretsync-check), or AWS_ENDPOINT_URL if you use a local endpoint.",
+            hint="Check your network, or AWS_ENDPOINT_URL if you use a local endpoint.",
         )
     if isinstance(exc, bce.ReadTimeoutError):
-        return RemoteError(
+        return AwsUnavailableError(
             f"AWS did not answer {action} on {resource} in time",
             hint="Retry; raise SECRETSYNC_READ_TIMEOUT (seconds) on a slow network.",
         )

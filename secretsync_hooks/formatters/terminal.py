@@ -21,6 +21,7 @@ from rich.text import Text
 
 from secretsync_hooks.backends.base import Progress
 from secretsync_hooks.differ import Comparison, destructive
+from secretsync_hooks.formatters.hints import fix_commands
 from secretsync_hooks.masking import ValuePolicy
 from secretsync_hooks.models import Action, DiffState, Direction
 from secretsync_hooks.sync import SyncOutcome, Workspace
@@ -100,22 +101,11 @@ def summary_line(comparison: Comparison) -> str:
 
 
 def fix_hints(comparison: Comparison, workspace: Workspace) -> list[str]:
-    """The exact commands that fix each direction."""
-    hints = []
-    states = {entry.state for entry in comparison.differing}
-    if not workspace.snapshot.exists:
-        hints.append(f"{workspace.remote_name} does not exist yet: `secretsync push` creates it.")
-        return hints
-    if DiffState.LOCAL_ONLY in states:
-        hints.append("`secretsync push` uploads the local-only keys.")
-    if DiffState.REMOTE_ONLY in states:
-        hints.append("`secretsync pull` writes the remote-only keys into your .env.")
-    if DiffState.CHANGED in states:
-        hints.append(
-            "For changed keys: `secretsync push --force` keeps your local values, "
-            "`secretsync pull --force` takes the remote ones."
-        )
-    return hints
+    return fix_commands(
+        comparison,
+        remote_exists=workspace.snapshot.exists,
+        remote_name=workspace.remote_name,
+    )
 
 
 def render_comparison(
