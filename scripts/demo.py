@@ -50,7 +50,8 @@ def fail(command: str, expected: int) -> int:
     return 1
 
 
-def rotate(env: dict[str, str]) -> None:
+def rotate(env: dict[str, str], changes: dict[str, str]) -> None:
+    """A teammate's change in AWS, made with plain boto3."""
     import boto3
 
     client = boto3.client(
@@ -65,9 +66,18 @@ def rotate(env: dict[str, str]) -> None:
             "SecretString"
         ]
     )
-    current["API_TOKEN"] = "rotated-demo-token"
-    current["FEATURE_FLAG"] = "on"
-    client.put_secret_value(SecretId="demo/production", SecretString=json.dumps(current))
+    current.update(changes)
+    new = client.put_secret_value(SecretId="demo/production", SecretString=json.dumps(current))
+    # moto 5.2 leaves AWSCURRENT on two versions after a plain put that follows a
+    # compare-and-swap move (real AWS moves it); detach it from the others as AWS would.
+    for version in client.list_secret_version_ids(SecretId="demo/production")["Versions"]:
+        stages = version.get("VersionStages", [])
+        if version["VersionId"] != new["VersionId"] and "AWSCURRENT" in stages:
+            client.update_secret_version_stage(
+                SecretId="demo/production",
+                VersionStage="AWSCURRENT",
+                RemoveFromVersionId=version["VersionId"],
+            )
 
 
 def main() -> int:
@@ -97,21 +107,37 @@ def main() -> int:
                 return run(["secretsync", *args], project, env)
 
             steps = [
-                ("status", 1),  # the secret does not exist yet
-                ("push", 0),  # creates it from .env
-                ("diff", 0),  # in sync
+                (["status"], 1),  # the secret does not exist yet
+                (["push"], 0),  # creates it from .env, and records the base
+                (["diff"], 0),  # in sync
             ]
-            for command, expected in steps:
-                if step(command) != expected:
-                    return fail(command, expected)
-            print("\n# a teammate rotates API_TOKEN in AWS and adds FEATURE_FLAG")
-            rotate(env)
-            for args, expected in [
-                (["diff"], 1),  # drift: changed + remote-only, values masked
-                (["pull"], 1),  # refused: pulling would overwrite a local value
-                (["pull", "--force"], 0),  # takes the remote values, rest of .env untouched
+            for args, expected in steps:
+                if step(*args) != expected:
+                    return fail(" ".join(args), expected)
+            print("\n# a teammate rotates API_TOKEN in AWS and adds FEATURE_FLAG;")
+            print("# meanwhile you change LOG_LEVEL in your .env")
+            rotate(env, {"API_TOKEN": "rotated-demo-token", "FEATURE_FLAG": "on"})
+            env_path = project / ".env"
+            env_path.write_text(env_path.read_text().replace("LOG_LEVEL=info", "LOG_LEVEL=debug"))
+            steps = [
+                (["diff"], 1),  # who changed what, values masked
+                (["pull"], 0),  # brings the AWS changes, keeps yours: no --force needed
+                (["push"], 0),  # sends yours
                 (["diff", "--format", "json"], 0),
-            ]:
+            ]
+            for args, expected in steps:
+                if step(*args) != expected:
+                    return fail(" ".join(args), expected)
+            print("\n# both sides change DATABASE_URL: a real conflict")
+            rotate(env, {"DATABASE_URL": "postgres://app@db-replica.internal:5432/app"})
+            env_path.write_text(env_path.read_text().replace("db.internal", "db-new.internal"))
+            steps = [
+                (["diff"], 1),
+                (["push"], 1),  # refused: it would overwrite the teammate's change
+                (["pull", "--force"], 0),  # take the value in AWS
+                (["diff"], 0),
+            ]
+            for args, expected in steps:
                 if step(*args) != expected:
                     return fail(" ".join(args), expected)
             print("\n$ cat .env")

@@ -210,11 +210,12 @@ def cli() -> None:
 @keys_only_option
 def diff(opts: Options, keys_only: bool) -> int:
     """Show how the .env differs from AWS. Exit 0 in sync, 1 drift, 2 error."""
-    from secretsync_hooks.sync import open_workspace
+    from secretsync_hooks.sync import open_workspace, record_if_in_sync
 
     config = opts.load_config()
     workspace = open_workspace(config)
     comparison = workspace.compare(keys_only=keys_only)
+    record_if_in_sync(workspace, comparison)
     out, err = opts.consoles()
     if opts.json:
         from secretsync_hooks.formatters import json_fmt

@@ -3,10 +3,36 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from secretsync_hooks.models import Action, DiffEntry, DiffState, Direction, KeyOp, SyncPlan
+from secretsync_hooks.models import (
+    BOTH_ADDED,
+    BOTH_MODIFIED,
+    DELETED_MODIFIED,
+    MODIFIED_DELETED,
+    Action,
+    DiffEntry,
+    DiffState,
+    Direction,
+    KeyOp,
+    SyncPlan,
+)
+
+TWO_WAY = (DiffState.LOCAL_ONLY, DiffState.REMOTE_ONLY, DiffState.CHANGED, DiffState.UNCHANGED)
+THREE_WAY = (
+    DiffState.UNCHANGED,
+    DiffState.LOCAL_MODIFIED,
+    DiffState.REMOTE_MODIFIED,
+    DiffState.CONFLICT,
+    DiffState.LOCAL_ADDED,
+    DiffState.REMOTE_ADDED,
+    DiffState.LOCAL_DELETED,
+    DiffState.REMOTE_DELETED,
+)
+# State -> which way fixes it.
+_PUSH_STATES = {DiffState.LOCAL_MODIFIED, DiffState.LOCAL_ADDED, DiffState.LOCAL_DELETED}
+_PULL_STATES = {DiffState.REMOTE_MODIFIED, DiffState.REMOTE_ADDED, DiffState.REMOTE_DELETED}
 
 
 @dataclass(frozen=True)
@@ -15,6 +41,7 @@ class Comparison:
 
     entries: tuple[DiffEntry, ...]
     keys_only: bool = False
+    three_way: bool = False
 
     @property
     def in_sync(self) -> bool:
@@ -24,9 +51,13 @@ class Comparison:
     def differing(self) -> tuple[DiffEntry, ...]:
         return tuple(entry for entry in self.entries if entry.differs)
 
+    @property
+    def states(self) -> tuple[DiffState, ...]:
+        return THREE_WAY if self.three_way else TWO_WAY
+
     def summary(self) -> dict[str, int]:
         counts = Counter(entry.state for entry in self.entries)
-        return {state.value: counts.get(state, 0) for state in DiffState}
+        return {state.value: counts.get(state, 0) for state in self.states}
 
     def keys(self, state: DiffState) -> tuple[str, ...]:
         return tuple(entry.key for entry in self.entries if entry.state is state)
@@ -54,8 +85,73 @@ def compare(
     return Comparison(tuple(entries), keys_only)
 
 
+def compare_three_way(
+    local: Mapping[str, str],
+    remote: Mapping[str, str],
+    base: Mapping[str, str],
+    fingerprint: Callable[[str, str], str],
+) -> Comparison:
+    """Compare against ``base`` (key -> fingerprint of the value both sides last agreed on).
+
+    ``fingerprint(key, value)`` must be the function the base was recorded with.
+
+    Like git's merge base: a side that differs from the base changed it; both sides changing a
+    key to different values is a conflict.  Keys deleted on both sides are gone: no entry.
+    """
+    entries = []
+    order = list(local) + sorted(set(remote) - set(local))
+    for key in order:
+        entries.append(
+            _three_way_entry(key, local.get(key), remote.get(key), base.get(key), fingerprint)
+        )
+    return Comparison(tuple(entries), keys_only=False, three_way=True)
+
+
+def _three_way_entry(
+    key: str,
+    local: str | None,
+    remote: str | None,
+    base: str | None,
+    fingerprint: Callable[[str, str], str],
+) -> DiffEntry:
+    def entry(state: DiffState, detail: str | None = None) -> DiffEntry:
+        return DiffEntry(key, state, local=local, remote=remote, detail=detail)
+
+    if base is None:
+        if local is not None and remote is not None:
+            return (
+                entry(DiffState.UNCHANGED)
+                if local == remote
+                else entry(DiffState.CONFLICT, BOTH_ADDED)
+            )
+        return entry(DiffState.LOCAL_ADDED if local is not None else DiffState.REMOTE_ADDED)
+    local_changed = local is None or fingerprint(key, local) != base
+    remote_changed = remote is None or fingerprint(key, remote) != base
+    if local is not None and remote is not None:
+        if local == remote:
+            return entry(DiffState.UNCHANGED)
+        if local_changed and remote_changed:
+            return entry(DiffState.CONFLICT, BOTH_MODIFIED)
+        return entry(DiffState.LOCAL_MODIFIED if local_changed else DiffState.REMOTE_MODIFIED)
+    if local is not None:  # deleted remotely
+        if local_changed:
+            return entry(DiffState.CONFLICT, MODIFIED_DELETED)
+        return entry(DiffState.REMOTE_DELETED)
+    # deleted locally (compare_three_way only asks about keys present on a side)
+    if remote_changed:
+        return entry(DiffState.CONFLICT, DELETED_MODIFIED)
+    return entry(DiffState.LOCAL_DELETED)
+
+
 def plan_push(comparison: Comparison, *, prune: bool = False) -> SyncPlan:
-    """Set local-only and changed keys remotely; with ``prune`` delete remote-only keys."""
+    """Send local changes to the remote.
+
+    Two-way: set local-only and changed keys; with ``prune`` delete remote-only keys.
+    Three-way: local modifications and additions, local deletions with ``prune``, and
+    conflicts resolved towards the local side; changes made only remotely are left alone.
+    """
+    if comparison.three_way:
+        return _plan_three_way(comparison, Direction.PUSH, prune=prune)
     ops = []
     for entry in comparison.entries:
         if entry.state is DiffState.LOCAL_ONLY:
@@ -68,7 +164,14 @@ def plan_push(comparison: Comparison, *, prune: bool = False) -> SyncPlan:
 
 
 def plan_pull(comparison: Comparison, *, prune: bool = False) -> SyncPlan:
-    """Write remote-only and changed keys locally; with ``prune`` drop local-only keys."""
+    """Bring remote changes into the local file.
+
+    Two-way: write remote-only and changed keys; with ``prune`` drop local-only keys.
+    Three-way: remote modifications, additions and deletions, and conflicts resolved towards
+    the remote side; changes made only locally are left alone.
+    """
+    if comparison.three_way:
+        return _plan_three_way(comparison, Direction.PULL, prune=prune)
     ops = []
     for entry in comparison.entries:
         if entry.state is DiffState.REMOTE_ONLY:
@@ -80,6 +183,35 @@ def plan_pull(comparison: Comparison, *, prune: bool = False) -> SyncPlan:
     return SyncPlan(Direction.PULL, tuple(ops))
 
 
-def destructive(plan: SyncPlan) -> tuple[KeyOp, ...]:
-    """The operations that overwrite or delete a value at the destination: they need --force."""
+def _plan_three_way(comparison: Comparison, direction: Direction, *, prune: bool) -> SyncPlan:
+    pushing = direction is Direction.PUSH
+    mine = _PUSH_STATES if pushing else _PULL_STATES
+    ops = []
+    for entry in comparison.entries:
+        if entry.state not in mine and entry.state is not DiffState.CONFLICT:
+            continue
+        source, destination = entry.local, entry.remote
+        if not pushing:
+            source, destination = destination, source
+        if source is None:
+            # Deletions: pull applies remote deletions; push needs --prune, as in two-way.
+            if destination is not None and (prune or not pushing):
+                ops.append(KeyOp(entry.key, Action.DELETE))
+        elif destination is None:
+            ops.append(KeyOp(entry.key, Action.ADD, source))
+        elif source != destination:
+            ops.append(KeyOp(entry.key, Action.UPDATE, source))
+    return SyncPlan(direction, tuple(ops))
+
+
+def needs_force(comparison: Comparison, plan: SyncPlan) -> tuple[KeyOp, ...]:
+    """The operations of ``plan`` that need --force (or a yes at the prompt).
+
+    Two-way, anything that overwrites or deletes a value at the destination, since nothing
+    says which side is newer.  Three-way, only the conflicts: every other change is known to
+    have been made on one side only.
+    """
+    if comparison.three_way:
+        conflicts = {e.key for e in comparison.entries if e.state is DiffState.CONFLICT}
+        return tuple(op for op in plan.ops if op.key in conflicts)
     return tuple(op for op in plan.ops if op.action is not Action.ADD)

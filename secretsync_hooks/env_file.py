@@ -426,18 +426,18 @@ def interpolation_keys(values: Iterable[tuple[str, str]]) -> list[str]:
     return [key for key, value in values if "${" in value]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` so that a reader sees the old file or the new, never half.
 
     A temporary file in the same directory is written, flushed and fsynced, given the old
-    file's permission bits (0600 for a new file) and renamed over the target.  A symlink is
-    written through: its target is replaced and the link itself stays.
+    file's permission bits (0600 for a new file, or ``mode`` if given) and renamed over the
+    target.  A symlink is written through: its target is replaced and the link itself stays.
     """
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        kept = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        mode = NEW_FILE_MODE
+        kept = NEW_FILE_MODE
     except OSError as exc:
         raise EnvFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
     if target.is_dir():
@@ -450,7 +450,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), mode)
+            os.fchmod(fh.fileno(), kept if mode is None else mode)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

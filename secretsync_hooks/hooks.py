@@ -58,7 +58,7 @@ def _check(argv: Sequence[str] | None, *, hook_id: str, git_command: str) -> int
 def _check_one(environment: str | None, args: argparse.Namespace, skip: str) -> int:
     from secretsync_hooks.config import Overrides, load_config
     from secretsync_hooks.formatters.hook import render_drift, render_in_sync
-    from secretsync_hooks.sync import open_workspace
+    from secretsync_hooks.sync import open_workspace, record_if_in_sync
 
     label = f"[{environment}] " if environment else ""
     try:
@@ -67,6 +67,7 @@ def _check_one(environment: str | None, args: argparse.Namespace, skip: str) -> 
         )
         workspace = open_workspace(config)
         comparison = workspace.compare(keys_only=args.keys_only)
+        record_if_in_sync(workspace, comparison)
     except AwsUnavailableError as exc:
         reason = exc.message
         if args.on_error == "warn":

@@ -11,10 +11,26 @@ from dataclasses import dataclass, field
 
 
 class DiffState(str, enum.Enum):
+    # Two-way states: no record of the last sync.
     LOCAL_ONLY = "local_only"
     REMOTE_ONLY = "remote_only"
     CHANGED = "changed"
     UNCHANGED = "unchanged"
+    # Three-way states: measured against the base recorded at the last sync.
+    LOCAL_MODIFIED = "local_modified"
+    REMOTE_MODIFIED = "remote_modified"
+    LOCAL_ADDED = "local_added"
+    REMOTE_ADDED = "remote_added"
+    LOCAL_DELETED = "local_deleted"
+    REMOTE_DELETED = "remote_deleted"
+    CONFLICT = "conflict"
+
+
+# Why a three-way entry is a conflict (DiffEntry.detail).
+BOTH_ADDED = "both_added"  # added on both sides with different values
+BOTH_MODIFIED = "both_modified"
+MODIFIED_DELETED = "local_modified_remote_deleted"
+DELETED_MODIFIED = "local_deleted_remote_modified"
 
 
 class Direction(str, enum.Enum):
@@ -45,6 +61,7 @@ class DiffEntry:
     state: DiffState
     local: str | None = field(default=None, repr=False)
     remote: str | None = field(default=None, repr=False)
+    detail: str | None = None  # for a conflict: how it arose (BOTH_ADDED, ...)
 
     @property
     def differs(self) -> bool:

@@ -7,17 +7,25 @@ return; none of them computes a difference or decides what to write.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from secretsync_hooks import redact
 from secretsync_hooks.backends import get_backend
 from secretsync_hooks.backends.base import ApplyResult, Backend, Progress, RemoteSnapshot
 from secretsync_hooks.config import Config
-from secretsync_hooks.differ import Comparison, compare, destructive, plan_pull, plan_push
+from secretsync_hooks.differ import (
+    Comparison,
+    compare,
+    compare_three_way,
+    needs_force,
+    plan_pull,
+    plan_push,
+)
 from secretsync_hooks.env_file import EnvFile, interpolation_keys
 from secretsync_hooks.errors import EnvFileError, RefusedError, RemoteError
 from secretsync_hooks.models import Action, Direction, SyncPlan
+from secretsync_hooks.sync_base import Base, BaseError, BaseStore
 
 log = logging.getLogger("secretsync")
 
@@ -34,6 +42,8 @@ class Workspace:
     backend: Backend
     snapshot: RemoteSnapshot
     warnings: list[str] = field(default_factory=list)
+    store: BaseStore | None = None
+    base: Base | None = None
 
     @property
     def remote_name(self) -> str:
@@ -41,7 +51,11 @@ class Workspace:
         return f"{kind} {self.backend.target}"
 
     def compare(self, *, keys_only: bool = False) -> Comparison:
-        return compare(self.local.values(), self.snapshot.values, keys_only=keys_only)
+        """Three-way against the base when there is one; two-way without, or for key sets."""
+        local, remote = self.local.values(), self.snapshot.values
+        if self.base is None or self.store is None or keys_only:
+            return compare(local, remote, keys_only=keys_only)
+        return compare_three_way(local, remote, self.base.fingerprints, self.store.fingerprint)
 
 
 def open_workspace(config: Config, *, require_local: bool = False) -> Workspace:
@@ -57,6 +71,13 @@ def open_workspace(config: Config, *, require_local: bool = False) -> Workspace:
     snapshot = backend.read()
     redact.register(snapshot.values.values())
     warnings.extend(snapshot.warnings)
+    store = BaseStore(config)
+    try:
+        base = store.load()
+    except BaseError as exc:
+        # Never trusted: compare two-way; the next successful sync writes a good one.
+        warnings.append(f"ignoring the record of the last sync: {exc}")
+        base = None
     log.debug(
         "read %d keys from %s %s (exists=%s, version=%s)",
         len(snapshot.values),
@@ -65,7 +86,7 @@ def open_workspace(config: Config, *, require_local: bool = False) -> Workspace:
         snapshot.exists,
         snapshot.version_label,
     )
-    return Workspace(config, local, backend, snapshot, warnings)
+    return Workspace(config, local, backend, snapshot, warnings, store, base)
 
 
 @dataclass(frozen=True)
@@ -104,29 +125,44 @@ def plan(workspace: Workspace, direction: Direction, *, prune: bool = False) -> 
 def require_consent(
     workspace: Workspace, outcome: SyncOutcome, *, force: bool, confirm: Confirm | None
 ) -> None:
-    """Refuse (exit 1, nothing changed) a plan that overwrites or deletes values, unless forced."""
-    risky = destructive(outcome.plan)
+    """Refuse (exit 1, nothing changed) what needs --force, unless forced or confirmed.
+
+    Two-way, that is any overwrite or delete at the destination; three-way, only conflicts.
+    """
+    risky = needs_force(outcome.comparison, outcome.plan)
     if not risky or force:
         return
     pushing = outcome.direction is Direction.PUSH
-    where = workspace.remote_name if pushing else str(workspace.config.env_file)
-    updates = [op.key for op in risky if op.action is Action.UPDATE]
-    deletes = [op.key for op in risky if op.action is Action.DELETE]
-    parts = []
-    if updates:
-        parts.append(f"overwrite {len(updates)} value(s) ({', '.join(updates)})")
-    if deletes:
-        parts.append(f"delete {len(deletes)} key(s) ({', '.join(deletes)})")
-    what = f"{outcome.direction.value} would {' and '.join(parts)} in {where}"
-    if confirm is not None and confirm(f"{what}. Continue?"):
-        return
     other = "pull" if pushing else "push"
-    keep = "remote" if pushing else "local"
-    raise RefusedError(
-        f"{what}; nothing was changed",
-        hint=f"Rerun with --force to do it, or run `secretsync {other}` first to keep the "
-        f"{keep} values; `secretsync diff` shows the differences.",
-    )
+    keys = ", ".join(op.key for op in risky)
+    if outcome.comparison.three_way:
+        what = f"conflict: {keys} changed on both sides since the last sync"
+        question = f"{what}. {outcome.direction.value} anyway, keeping the " + (
+            "local values?" if pushing else "values in AWS?"
+        )
+        hint = (
+            "`secretsync push --force` keeps your values, `secretsync pull --force` takes the "
+            "ones in AWS; `secretsync diff` shows the conflicts."
+        )
+    else:
+        where = workspace.remote_name if pushing else str(workspace.config.env_file)
+        updates = [op.key for op in risky if op.action is Action.UPDATE]
+        deletes = [op.key for op in risky if op.action is Action.DELETE]
+        parts = []
+        if updates:
+            parts.append(f"overwrite {len(updates)} value(s) ({', '.join(updates)})")
+        if deletes:
+            parts.append(f"delete {len(deletes)} key(s) ({', '.join(deletes)})")
+        what = f"{outcome.direction.value} would {' and '.join(parts)} in {where}"
+        question = f"{what}. Continue?"
+        keep = "remote" if pushing else "local"
+        hint = (
+            f"Rerun with --force to do it, or run `secretsync {other}` first to keep the "
+            f"{keep} values; `secretsync diff` shows the differences."
+        )
+    if confirm is not None and confirm(question):
+        return
+    raise RefusedError(f"{what}; nothing was changed", hint=hint)
 
 
 def apply(
@@ -135,9 +171,65 @@ def apply(
     """Carry out ``outcome.plan``; return the outcome with what was done."""
     if outcome.direction is Direction.PUSH:
         result = workspace.backend.apply(outcome.plan, workspace.snapshot, progress)
+        remote_after = _applied(workspace.snapshot.values, outcome.plan)
+        local_after = workspace.local.values()
     else:
         result = _write_local(workspace, outcome.plan)
+        remote_after = dict(workspace.snapshot.values)
+        local_after = workspace.local.values()
+    record_base(workspace, local_after, remote_after, result)
     return SyncOutcome(outcome.direction, outcome.comparison, outcome.plan, False, result)
+
+
+def record_if_in_sync(workspace: Workspace, comparison: Comparison) -> None:
+    """After a diff that finds both sides agreeing (values, not just key names): record it."""
+    if comparison.in_sync and not comparison.keys_only:
+        values = workspace.local.values()
+        record_base(workspace, values, dict(workspace.snapshot.values), None)
+
+
+def record_base(
+    workspace: Workspace,
+    local: Mapping[str, str],
+    remote: Mapping[str, str],
+    result: ApplyResult | None,
+) -> None:
+    """Record agreement key by key: a key the two sides agree on gets the agreed value's
+    fingerprint; a key gone from both is dropped; any other key keeps its old entry, so a
+    change made on one side only still shows as such next time."""
+    store = workspace.store
+    if store is None:
+        return
+    old = workspace.base
+    fingerprints = dict(old.fingerprints) if old else {}
+    versions = dict(old.versions) if old else {}
+    remote_version = (result.version if result else None) or workspace.snapshot.version_label
+    written = result.versions if result else {}
+    for key in set(local) | set(remote) | set(fingerprints):
+        mine, theirs = local.get(key), remote.get(key)
+        if mine is not None and mine == theirs:
+            fingerprints[key] = store.fingerprint(key, mine)
+            version = written.get(key) or workspace.snapshot.versions.get(key)
+            versions[key] = str(version) if version is not None else (remote_version or "")
+        elif mine is None and theirs is None:
+            fingerprints.pop(key, None)
+            versions.pop(key, None)
+    try:
+        store.save(fingerprints, versions, remote_version)
+    except (OSError, EnvFileError) as exc:
+        # The sync itself succeeded; without a base the next comparison is two-way.
+        workspace.warnings.append(f"could not record the last sync in {store.path}: {exc}")
+
+
+def _applied(values: Mapping[str, str], plan: SyncPlan) -> dict[str, str]:
+    after = dict(values)
+    for op in plan.ops:
+        if op.action is Action.DELETE:
+            after.pop(op.key, None)
+        else:
+            assert op.value is not None
+            after[op.key] = op.value
+    return after
 
 
 def _write_local(workspace: Workspace, plan: SyncPlan) -> ApplyResult:

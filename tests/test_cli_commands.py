@@ -99,7 +99,9 @@ def test_diff_json_is_one_document(remote: Remote) -> None:
     result = run("diff", "--format", "json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["schema"] == 1
+    assert document["schema"] == 2
+    assert document["base"] is None
+    assert document["three_way"] is False
     assert document["in_sync"] is False
     assert document["summary"] == {"local_only": 0, "remote_only": 0, "changed": 1, "unchanged": 2}
 
@@ -255,9 +257,11 @@ def test_pull_refuses_to_overwrite_local_values_without_force(remote: Remote) ->
 
 def test_pull_keeps_local_only_keys_and_prune_drops_them_with_force(remote: Remote) -> None:
     remote.seed({"DB_URL": VALUES["DB_URL"], "TOKEN": VALUES["TOKEN"]})
-    assert run("pull").exit_code == 0
+    assert run("pull", "--dry-run").exit_code == 0
     assert Path(".env").read_text() == ENV
-    assert run("pull", "--prune").exit_code == 1
+    refused = run("pull", "--prune")
+    assert refused.exit_code == 1
+    assert "delete 1 key(s) (LOG_LEVEL)" in refused.stderr
     assert run("pull", "--prune", "--force").exit_code == 0
     assert (
         Path(".env").read_text()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from secretsync_hooks.differ import compare, destructive, plan_pull, plan_push
+from secretsync_hooks.differ import compare, compare_three_way, needs_force, plan_pull, plan_push
 from secretsync_hooks.models import Action, DiffState, Direction
 
 LOCAL = {"B": "1", "A": "local", "ONLY_LOCAL": "x", "SAME": "s"}
@@ -83,7 +83,70 @@ def test_pull_plan(prune: bool, expected: list[tuple[str, Action, str | None]]) 
     assert [(op.key, op.action, op.value) for op in plan.ops] == expected
 
 
-def test_only_overwrites_and_deletes_are_destructive() -> None:
-    plan = plan_push(compare(LOCAL, REMOTE), prune=True)
-    assert [op.key for op in destructive(plan)] == ["A", "C_REMOTE", "Z_REMOTE"]
-    assert destructive(plan_push(compare({"NEW": "1"}, {}))) == ()
+def test_two_way_only_overwrites_and_deletes_need_force() -> None:
+    comparison = compare(LOCAL, REMOTE)
+    plan = plan_push(comparison, prune=True)
+    assert [op.key for op in needs_force(comparison, plan)] == ["A", "C_REMOTE", "Z_REMOTE"]
+    added = compare({"NEW": "1"}, {})
+    assert needs_force(added, plan_push(added)) == ()
+
+
+def _fp(key: str, value: str) -> str:
+    return f"{key}={value}"
+
+
+BASE = {"K": _fp("K", "base"), "KEEP": _fp("KEEP", "keep")}
+
+
+@pytest.mark.parametrize(
+    ("local", "remote", "expected"),
+    [
+        ({"K": "base"}, {"K": "base"}, ("unchanged", None)),
+        ({"K": "mine"}, {"K": "base"}, ("local_modified", None)),
+        ({"K": "base"}, {"K": "theirs"}, ("remote_modified", None)),
+        ({"K": "mine"}, {"K": "theirs"}, ("conflict", "both_modified")),
+        ({"K": "same"}, {"K": "same"}, ("unchanged", None)),
+        ({"K": "base"}, {}, ("remote_deleted", None)),
+        ({"K": "mine"}, {}, ("conflict", "local_modified_remote_deleted")),
+        ({}, {"K": "base"}, ("local_deleted", None)),
+        ({}, {"K": "theirs"}, ("conflict", "local_deleted_remote_modified")),
+        ({"N": "x"}, {}, ("local_added", None)),
+        ({}, {"N": "x"}, ("remote_added", None)),
+        ({"N": "x"}, {"N": "x"}, ("unchanged", None)),
+        ({"N": "x"}, {"N": "y"}, ("conflict", "both_added")),
+    ],
+)
+def test_three_way_states(
+    local: dict[str, str], remote: dict[str, str], expected: tuple[str, str | None]
+) -> None:
+    comparison = compare_three_way(local, remote, BASE, _fp)
+    assert comparison.three_way
+    assert [(e.state.value, e.detail) for e in comparison.entries] == [expected]
+
+
+def test_three_way_deleted_on_both_sides_is_gone() -> None:
+    comparison = compare_three_way({"KEEP": "keep"}, {"KEEP": "keep"}, BASE, _fp)
+    assert comparison.in_sync
+    assert [e.key for e in comparison.entries] == ["KEEP"]
+
+
+def test_three_way_plans_take_only_their_own_side_and_conflicts() -> None:
+    local = {"K": "mine", "L": "new-local", "KEEP": "keep", "C": "mine"}
+    remote = {"K": "base", "R": "new-remote", "C": "theirs"}
+    base = {**BASE, "C": _fp("C", "base")}
+    comparison = compare_three_way(local, remote, base, _fp)
+    push = plan_push(comparison)
+    # KEEP was deleted in AWS (local still has the base value): push leaves that alone.
+    assert [(o.key, o.action.value) for o in push.ops] == [
+        ("K", "update"),
+        ("L", "add"),
+        ("C", "update"),
+    ]
+    assert [o.key for o in needs_force(comparison, push)] == ["C"]
+    pull = plan_pull(comparison)
+    assert [(o.key, o.action.value) for o in pull.ops] == [
+        ("KEEP", "delete"),
+        ("C", "update"),
+        ("R", "add"),
+    ]
+    assert [o.key for o in needs_force(comparison, pull)] == ["C"]

@@ -54,39 +54,56 @@ def test_push_diff_pull_round_trip(kind: str, moto_server: MotoServer, project: 
     }
     assert secretsync(project, "diff").returncode == 0
 
+    # Since the push, a base records what both sides agreed on: changes made on one side
+    # only need no --force.
     remote.set("TOKEN", "tok-two")
     remote.set("ADDED", "new value")
     drift = secretsync(project, "diff")
     assert drift.returncode == 1
-    assert "TOKEN" in drift.stdout and "changed" in drift.stdout
-    assert "ADDED" in drift.stdout and "remote-only" in drift.stdout
+    assert "TOKEN" in drift.stdout and "remote-modified" in drift.stdout
+    assert "ADDED" in drift.stdout and "remote-added" in drift.stdout
 
     dry = secretsync(project, "pull", "--dry-run")
     assert dry.returncode == 0
     assert (project / ".env").read_bytes() == ENV.encode()
 
-    refused = secretsync(project, "pull")
-    assert refused.returncode == 1
-    assert "TOKEN" in refused.stderr
-    assert (project / ".env").read_bytes() == ENV.encode()
-
-    pulled = secretsync(project, "pull", "--force")
+    pulled = secretsync(project, "pull")
     assert pulled.returncode == 0, pulled.stderr
     expected = ENV.replace("'tok-one'", "'tok-two'") + "ADDED='new value'\r\n"
     assert (project / ".env").read_bytes() == expected.encode()
     assert secretsync(project, "diff").returncode == 0
 
-    # local edit refused without --force, then pushed; prune removes a remote-only key
-    (project / ".env").write_bytes(expected.replace("tok-two", "tok-three").encode())
+    # The same key changed on both sides is a conflict: refused both ways without --force.
+    (project / ".env").write_bytes(expected.replace("tok-two", "tok-mine").encode())
+    remote.set("TOKEN", "tok-theirs")
+    conflict = secretsync(project, "diff")
+    assert conflict.returncode == 1
+    assert "conflict" in conflict.stdout
+    for command in ("push", "pull"):
+        refused = secretsync(project, command)
+        assert refused.returncode == 1
+        assert "conflict: TOKEN changed on both sides" in refused.stderr
+    assert remote.values()["TOKEN"] == "tok-theirs"
+    assert b"tok-mine" in (project / ".env").read_bytes()
+
+    # push --force keeps the local value; --prune deletes a key deleted locally
     remote.set("STALE", "old")
-    assert secretsync(project, "push").returncode == 1
-    assert remote.values()["TOKEN"] == "tok-two"
-    assert secretsync(project, "push", "--dry-run", "--prune", "--force").returncode == 0
-    assert "STALE" in remote.values()
-    forced = secretsync(project, "push", "--prune", "--force")
+    assert secretsync(project, "pull").returncode == 1  # still the conflict
+    (project / ".env").write_bytes(expected.replace("tok-two", "tok-mine").encode())
+    assert secretsync(project, "push", "--dry-run", "--force").returncode == 0
+    assert remote.values()["TOKEN"] == "tok-theirs"
+    forced = secretsync(project, "push", "--force")
     assert forced.returncode == 0, forced.stderr
-    assert "deleted 1 (STALE)" in forced.stdout
-    assert remote.values()["TOKEN"] == "tok-three"
+    assert "updated 1 (TOKEN)" in forced.stdout
+    assert remote.values()["TOKEN"] == "tok-mine"
+    assert secretsync(project, "pull").returncode == 0  # brings STALE
+    text = (project / ".env").read_text()
+    (project / ".env").write_text(
+        "".join(line for line in text.splitlines(keepends=True) if not line.startswith("STALE="))
+    )
+    pruned = secretsync(project, "push", "--prune")
+    assert pruned.returncode == 0, pruned.stderr
+    assert "deleted 1 (STALE)" in pruned.stdout
     assert "STALE" not in remote.values()
     assert secretsync(project, "diff").returncode == 0
 

@@ -42,7 +42,7 @@ def test_golden_json_document(workspace_files: Path) -> None:
     assert document["remote"].pop("version")
     assert document["remote"].pop("last_changed")
     assert document == {
-        "schema": 1,
+        "schema": 2,
         "command": "diff",
         "environment": None,
         "backend": "secrets_manager",
@@ -52,8 +52,10 @@ def test_golden_json_document(workspace_files: Path) -> None:
         "env_file": str(workspace_files / ".env"),
         "remote": {"exists": True},
         "warnings": [],
+        "base": None,
         "in_sync": False,
         "keys_only": False,
+        "three_way": False,
         "entries": [
             {
                 "key": "A_VERY_LONG_KEY_NAME_THAT_KEEPS_GOING_AND_GOING",

@@ -182,3 +182,21 @@ def test_forbid_env_imports_no_boto3() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_with_a_base_the_hook_speaks_three_way_states(
+    remote: Remote, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert check_main([]) == 0  # in sync: the base is recorded
+    capsys.readouterr()
+    remote.set("B", "rotated")
+    Path(".env").write_text("A=changed\nB=2\nC=3\n")
+    assert check_main([]) == 1
+    assert capsys.readouterr().out == (
+        "secretsync: .env has drifted from secret myapp/production (us-east-1):\n"
+        "  A  local-modified   changed in your .env since the last sync\n"
+        "  B  remote-modified  changed in AWS since your last sync\n"
+        "A changed in your .env since the last sync: run `secretsync push`.\n"
+        "B changed in AWS since your last sync: run `secretsync pull`.\n"
+        "To go ahead anyway: SKIP=secretsync-check git commit ...\n"
+    )

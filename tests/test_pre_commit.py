@@ -134,8 +134,13 @@ def test_try_repo_check(app: Path, hooks_repo: tuple[Path, str], moto_server: Mo
     (app / ".env").write_text("A=1\nB=2\nNEW=x\n")
     local_only = check()
     assert local_only.returncode == 1
-    assert re.search(r"NEW +local-only", local_only.stdout)
-    assert "`secretsync push` uploads the local-only keys." in local_only.stdout
+    # The first check in sync recorded a base, so the hook speaks three-way states.
+    assert re.search(
+        r"NEW +local-added +added to your \.env since the last sync", local_only.stdout
+    )
+    assert "NEW changed in your .env since the last sync: run `secretsync push`." in (
+        local_only.stdout
+    )
 
     assert (
         subprocess.run(
@@ -151,7 +156,7 @@ def test_try_repo_check(app: Path, hooks_repo: tuple[Path, str], moto_server: Mo
     aws.set("B", "rotated")
     remote_edit = check()
     assert remote_edit.returncode == 1
-    assert re.search(r"B +changed +values differ", remote_edit.stdout)
+    assert re.search(r"B +remote-modified +changed in AWS since your last sync", remote_edit.stdout)
     assert "rotated" not in remote_edit.stdout
 
     assert (
@@ -186,7 +191,7 @@ def test_installed_hooks_guard_commit_and_push(
     git(app, "add", "app.py")
     blocked = git(app, "commit", "-m", "blocked", check=False)
     assert blocked.returncode == 1
-    assert re.search(r"A +changed +values differ", blocked.stdout + blocked.stderr)
+    assert re.search(r"A +remote-modified +changed in AWS", blocked.stdout + blocked.stderr)
     assert "changed-in-aws" not in blocked.stdout + blocked.stderr
     assert git(app, "log", "--oneline").stdout.count("\n") == 2
 

@@ -50,6 +50,8 @@ class ApplyResult:
     applied: tuple[KeyOp, ...] = ()
     version: str | None = None
     write_calls: int = 0
+    # The remote version each written key now has (Parameter Store's per-parameter Version).
+    versions: Mapping[str, str] = field(default_factory=dict)
 
     def keys(self, action: Action) -> tuple[str, ...]:
         return tuple(op.key for op in self.applied if op.action is action)
@@ -71,9 +73,8 @@ class WriteConflict(RefusedError):
         if applied:
             done = f" Applied before the conflict: {', '.join(op.key for op in applied)}."
         super().__init__(
-            f"{target} changed remotely since it was read: {', '.join(self.keys)} "
-            f"{'was' if len(self.keys) == 1 else 'were'} changed by someone else; "
-            f"not overwritten.{done}",
+            f"conflict: {', '.join(self.keys)} {'was' if len(self.keys) == 1 else 'were'} "
+            f"changed by someone else in {target} while pushing; not overwritten.{done}",
             hint="Run `secretsync diff` to see the new state, then push or pull again.",
         )
 

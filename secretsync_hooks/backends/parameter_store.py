@@ -210,6 +210,7 @@ class ParameterStoreBackend(Backend):
         done = 0
         lock = threading.Lock()
         applied: list[KeyOp] = []
+        written: dict[str, str] = {}
         failed: dict[str, str] = {}
         conflicts: list[str] = []
 
@@ -228,10 +229,12 @@ class ParameterStoreBackend(Backend):
 
         def put(op: KeyOp) -> None:
             try:
-                self._put(op, snapshot)
+                version = self._put(op, snapshot)
             except BaseException as exc:  # recorded, then reported together
                 record(op, exc)
             else:
+                if version is not None:
+                    written[op.key] = version
                 record(op, None)
 
         with ThreadPoolExecutor(max_workers=min(self._writers, max(1, len(sets)))) as pool:
@@ -254,7 +257,9 @@ class ParameterStoreBackend(Backend):
             raise PartialApplyError(self.target, applied, failed, not_attempted + conflicts)
         if conflicts:
             raise WriteConflict(self.target, conflicts, applied=applied)
-        return ApplyResult(applied=tuple(applied), version=None, write_calls=len(applied))
+        return ApplyResult(
+            applied=tuple(applied), version=None, write_calls=len(applied), versions=written
+        )
 
     def _raise_conflicts(self, plan: SyncPlan, snapshot: RemoteSnapshot) -> None:
         """Re-read the parameters the plan overwrites or deletes; refuse any that moved."""
@@ -282,7 +287,8 @@ class ParameterStoreBackend(Backend):
         if moved:
             raise WriteConflict(self.target, moved)
 
-    def _put(self, op: KeyOp, snapshot: RemoteSnapshot) -> None:
+    def _put(self, op: KeyOp, snapshot: RemoteSnapshot) -> str | None:
+        """Write one key; return its new Version (None if that is not known)."""
         assert op.value is not None
         exists = op.key in snapshot.versions
         kwargs: dict[str, Any] = {
@@ -302,8 +308,10 @@ class ParameterStoreBackend(Backend):
                 kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in self.settings.tags.items()]
         elif self.settings.tier != "Standard":
             kwargs["Tier"] = self.settings.tier
+        version: str | None = None
         try:
-            self._retrying(lambda: self._client.put_parameter(**kwargs))
+            response = self._retrying(lambda: self._client.put_parameter(**kwargs))
+            version = str(response["Version"]) if "Version" in response else None
         except Exception as exc:
             if error_code(exc) != "ParameterAlreadyExists":
                 raise
@@ -318,6 +326,7 @@ class ParameterStoreBackend(Backend):
                     Tags=[{"Key": k, "Value": v} for k, v in self.settings.tags.items()],
                 )
             )
+        return version
 
     def _current_value(self, key: str) -> str | None:
         try:

@@ -13,11 +13,19 @@ from secretsync_hooks.formatters.hints import fix_commands
 from secretsync_hooks.models import DiffState
 from secretsync_hooks.sync import Workspace
 
+STATE_WIDTH = 11  # "remote-only"
 MAX_LISTED = 8  # keys listed per environment before "... and N more"
 EXPLAINED = {
     DiffState.LOCAL_ONLY: ("local-only", "in your .env, not in AWS"),
     DiffState.REMOTE_ONLY: ("remote-only", "in AWS, not in your .env"),
     DiffState.CHANGED: ("changed", "values differ"),
+    DiffState.LOCAL_MODIFIED: ("local-modified", "changed in your .env since the last sync"),
+    DiffState.LOCAL_ADDED: ("local-added", "added to your .env since the last sync"),
+    DiffState.LOCAL_DELETED: ("local-deleted", "deleted from your .env since the last sync"),
+    DiffState.REMOTE_MODIFIED: ("remote-modified", "changed in AWS since your last sync"),
+    DiffState.REMOTE_ADDED: ("remote-added", "added in AWS since your last sync"),
+    DiffState.REMOTE_DELETED: ("remote-deleted", "deleted in AWS since your last sync"),
+    DiffState.CONFLICT: ("conflict", "changed on both sides since the last sync"),
 }
 
 
@@ -43,9 +51,10 @@ def render_drift(
     ]
     differing = comparison.differing
     width = max(len(entry.key) for entry in differing)
+    state_width = max(STATE_WIDTH, *(len(EXPLAINED[e.state][0]) for e in differing))
     for entry in differing[:MAX_LISTED]:
         state, meaning = EXPLAINED[entry.state]
-        lines.append(f"  {entry.key:<{width}}  {state:<11}  {meaning}")
+        lines.append(f"  {entry.key:<{width}}  {state:<{state_width}}  {meaning}")
     if len(differing) > MAX_LISTED:
         lines.append(f"  ... and {len(differing) - MAX_LISTED} more (`secretsync diff` lists all)")
     lines.extend(

@@ -15,7 +15,7 @@ from secretsync_hooks.masking import ValuePolicy
 from secretsync_hooks.models import Action
 from secretsync_hooks.sync import SyncOutcome, Workspace
 
-SCHEMA = 1
+SCHEMA = 2  # 2: three-way states, "base" and "detail"
 
 
 def _when(value: datetime.datetime | None) -> str | None:
@@ -40,13 +40,23 @@ def header(workspace: Workspace, command: str) -> dict[str, Any]:
             "last_changed": _when(snapshot.last_changed),
         },
         "warnings": list(workspace.warnings),
+        "base": _base(workspace),
     }
+
+
+def _base(workspace: Workspace) -> dict[str, Any] | None:
+    base = workspace.base
+    if base is None:
+        return None
+    return {"recorded_at": _when(base.recorded_at), "remote_version": base.remote_version}
 
 
 def entries(comparison: Comparison, policy: ValuePolicy, *, everything: bool) -> list[Any]:
     out = []
     for entry in comparison.entries if everything else comparison.differing:
         item: dict[str, Any] = {"key": entry.key, "state": entry.state.value}
+        if entry.detail is not None:
+            item["detail"] = entry.detail
         if policy.visible(entry.key):
             item["local"] = entry.local
             item["remote"] = entry.remote
@@ -63,6 +73,7 @@ def comparison_document(
         **header(workspace, command),
         "in_sync": comparison.in_sync,
         "keys_only": comparison.keys_only,
+        "three_way": comparison.three_way,
         "entries": entries(comparison, policy, everything=True),
         "summary": comparison.summary(),
     }

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from secretsync_hooks.backends.base import Progress
-from secretsync_hooks.differ import Comparison, destructive
+from secretsync_hooks.differ import Comparison, needs_force
 from secretsync_hooks.formatters.hints import fix_commands
 from secretsync_hooks.masking import ValuePolicy
 from secretsync_hooks.models import Action, DiffState, Direction
@@ -31,6 +31,13 @@ STATE_LABELS = {
     DiffState.REMOTE_ONLY: ("remote-only", "cyan"),
     DiffState.CHANGED: ("changed", "yellow"),
     DiffState.UNCHANGED: ("unchanged", "dim"),
+    DiffState.LOCAL_MODIFIED: ("local-modified", "green"),
+    DiffState.LOCAL_ADDED: ("local-added", "green"),
+    DiffState.LOCAL_DELETED: ("local-deleted", "green"),
+    DiffState.REMOTE_MODIFIED: ("remote-modified", "cyan"),
+    DiffState.REMOTE_ADDED: ("remote-added", "cyan"),
+    DiffState.REMOTE_DELETED: ("remote-deleted", "cyan"),
+    DiffState.CONFLICT: ("conflict", "bold red"),
 }
 PROGRESS_THRESHOLD = 5  # a bar only for pushes with more writes than this
 
@@ -90,8 +97,8 @@ def summary_line(comparison: Comparison) -> str:
     counts = comparison.summary()
     parts = [
         f"{counts[state.value]} {STATE_LABELS[state][0]}"
-        for state in (DiffState.LOCAL_ONLY, DiffState.REMOTE_ONLY, DiffState.CHANGED)
-        if counts[state.value]
+        for state in comparison.states
+        if state is not DiffState.UNCHANGED and counts[state.value]
     ]
     unchanged = counts[DiffState.UNCHANGED.value]
     what = "key sets" if comparison.keys_only else "keys"
@@ -122,6 +129,8 @@ def render_comparison(
     if quiet:
         return
     out.print(_where(workspace))
+    if workspace.base is not None and comparison.three_way:
+        out.print(Text(f"Compared with the last sync, {_format_time(workspace.base.recorded_at)}."))
     if comparison.differing or verbose:
         out.print(comparison_table(out, comparison, policy, everything=verbose))
     out.print(Text(summary_line(comparison)))
@@ -174,8 +183,15 @@ def render_status(
             f", ... ({len(ignored)} in all)" if len(ignored) > 5 else ""
         )
         rows.append(("ignored", f"deeper parameters, not managed: {shown}"))
+    base = workspace.base
+    last = "none recorded yet (comparing two-way)"
+    if base is not None:
+        last = f"{_format_time(base.recorded_at)}, remote version {base.remote_version or '?'}"
+    rows.append(("last sync", last))
     counts = comparison.summary()
-    rows.append(("keys", ", ".join(f"{counts[s.value]} {STATE_LABELS[s][0]}" for s in DiffState)))
+    rows.append(
+        ("keys", ", ".join(f"{counts[s.value]} {STATE_LABELS[s][0]}" for s in comparison.states))
+    )
     rows.append(("state", "in sync" if comparison.in_sync else "OUT OF SYNC"))
     table = Table(box=None, show_header=False, show_edge=False, pad_edge=False)
     table.add_column(style="bold" if out.is_terminal else "", no_wrap=True)
@@ -217,7 +233,7 @@ def render_outcome(
         if keys:
             parts.append(f"{verb} {len(keys)} ({', '.join(keys)})")
     if outcome.dry_run:
-        needs = [op.key for op in destructive(plan)]
+        needs = [op.key for op in needs_force(outcome.comparison, plan)]
         line = f"Dry run: {outcome.direction.value} would {'; '.join(parts)} in {where}."
         out.print(Text(line))
         if needs:

@@ -1,0 +1,173 @@
+"""Where and how the base (the record of the last sync) is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from secretsync_hooks.cli import cli
+from secretsync_hooks.config import Overrides, load_config
+from secretsync_hooks.sync_base import BaseError, BaseStore, git_dir, state_dir
+from tests.helpers import Remote, write_config
+
+CANARY = "Zq9Xw8Cv7Bn6Ml5Kj4Hg"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def synced(project: Path, aws: None) -> Path:
+    write_config(project, "secrets_manager")
+    (project / ".env").write_text(f"TOKEN={CANARY}\nA=1\n")
+    assert run("push").exit_code == 0
+    return project
+
+
+def bases(project: Path) -> list[Path]:
+    return sorted((project / ".git" / "secretsync").glob("base-*.json"))
+
+
+def test_push_records_a_base_in_the_git_dir_with_mode_0600(synced: Path) -> None:
+    [base] = bases(synced)
+    key = synced / ".git" / "secretsync" / "key"
+    assert stat.S_IMODE(base.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(base.parent.stat().st_mode) == 0o700
+    document = json.loads(base.read_text())
+    assert set(document["keys"]) == {"TOKEN", "A"}
+    assert document["remote_version"]
+    assert not any(p.name.startswith("base") for p in synced.iterdir())  # not in the work tree
+
+
+def test_the_base_holds_no_value_and_no_plain_hash(synced: Path) -> None:
+    text = bases(synced)[0].read_text()
+    assert CANARY not in text
+    for algorithm in ("md5", "sha1", "sha256", "sha512"):
+        for data in (CANARY, f"TOKEN={CANARY}", f"TOKEN\0{CANARY}"):
+            assert hashlib.new(algorithm, data.encode()).hexdigest() not in text
+
+
+def test_fingerprints_are_keyed_per_repository(project: Path, tmp_path: Path) -> None:
+    write_config(project, "secrets_manager")
+    other = tmp_path / "other"
+    (other / ".git").mkdir(parents=True)
+    write_config(other, "secrets_manager")
+    mine = BaseStore(load_config(Overrides(config=project / ".secretsync.toml"), environ={}))
+    theirs = BaseStore(load_config(Overrides(config=other / ".secretsync.toml"), environ={}))
+    assert mine.fingerprint("K", "v") != theirs.fingerprint("K", "v")
+    assert mine.fingerprint("K", "v") == mine.fingerprint("K", "v")
+    assert mine.fingerprint("K", "v") != mine.fingerprint("J", "v")
+
+
+def test_separate_bases_per_environment(project: Path, aws: None) -> None:
+    write_config(project, "secrets_manager")
+    with (project / ".secretsync.toml").open("a") as fh:
+        fh.write('[environments.staging.secrets_manager]\nsecret_name = "myapp/staging"\n')
+    (project / ".env").write_text("A=1\n")
+    assert run("push").exit_code == 0
+    assert run("push", "--env", "staging").exit_code == 0
+    names = [p.name for p in bases(project)]
+    assert len(names) == 2
+    assert any(n.startswith("base-default-") for n in names)
+    assert any(n.startswith("base-staging-") for n in names)
+
+
+def test_a_crash_while_writing_the_base_leaves_the_old_one(
+    synced: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [base] = bases(synced)
+    before = base.read_bytes()
+    Path(".env").write_text(f"TOKEN={CANARY}\nA=2\n")
+
+    def crash(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    result = run("push")
+    assert result.exit_code == 0  # the sync itself succeeded
+    assert "could not record the last sync" in result.stderr
+    assert base.read_bytes() == before
+    assert [p.name for p in base.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"{not json",
+        b'{"format": 99}',
+        b'{"format": 1, "backend": "secrets_manager", '
+        b'"target": "myapp/production", "recorded_at": "2026-01-01T00:00:00+00:00", '
+        b'"keys": {"A": {"fingerprint": "nothex"}}}',
+        b"\xff\xfe",
+    ],
+)
+def test_a_corrupt_base_is_reported_once_and_ignored(synced: Path, damage: bytes) -> None:
+    [base] = bases(synced)
+    base.write_bytes(damage)
+    Remote("secrets_manager").set("A", "changed in aws")
+    result = run("diff", "--format", "json")
+    assert result.exit_code == 1
+    assert result.stderr.count("ignoring the record of the last sync") == 1
+    document = json.loads(result.stdout)
+    assert document["base"] is None
+    assert document["three_way"] is False
+    states = {e["key"]: e["state"] for e in document["entries"]}
+    assert states["A"] == "changed"  # two-way
+
+
+def test_a_missing_key_makes_the_base_unusable(synced: Path) -> None:
+    (synced / ".git" / "secretsync" / "key").unlink()
+    store = BaseStore(load_config(environ={}))
+    with pytest.raises(BaseError, match="key"):
+        store.load()
+
+
+def test_a_base_for_another_remote_is_not_trusted(synced: Path) -> None:
+    [base] = bases(synced)
+    document = json.loads(base.read_text())
+    document["target"] = "someone/else"
+    base.write_text(json.dumps(document))
+    with pytest.raises(BaseError, match="corrupt"):
+        BaseStore(load_config(environ={})).load()
+
+
+def test_outside_git_the_base_goes_to_the_state_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "plain"
+    project.mkdir()
+    write_config(project, "secrets_manager")
+    config = load_config(Overrides(config=project / ".secretsync.toml"), environ={})
+    assert state_dir(config, {"XDG_STATE_HOME": str(tmp_path / "state")}) == (
+        tmp_path / "state" / "secretsync"
+    )
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert state_dir(config, {}) == tmp_path / "home" / ".local" / "state" / "secretsync"
+
+
+def test_git_dir_follows_a_gitdir_file(tmp_path: Path) -> None:
+    real = tmp_path / "repo.git" / "worktrees" / "wt"
+    real.mkdir(parents=True)
+    tree = tmp_path / "wt"
+    (tree / "sub").mkdir(parents=True)
+    (tree / ".git").write_text(f"gitdir: {os.path.relpath(real, tree)}\n")
+    assert git_dir(tree / "sub") == real.resolve()
+    assert git_dir(Path("/")) is None or git_dir(Path("/")) == Path("/.git")
+
+
+def test_diff_in_sync_records_a_base(project: Path, aws: None) -> None:
+    write_config(project, "secrets_manager")
+    (project / ".env").write_text("A=1\n")
+    Remote("secrets_manager").seed({"A": "1"})
+    assert run("diff", "--keys-only").exit_code == 0
+    assert not (project / ".git" / "secretsync").exists()  # key names only: not agreement
+    assert run("diff").exit_code == 0
+    assert len(bases(project)) == 1
