@@ -233,6 +233,12 @@ class EnvFile:
         self.bom = bom
         self.path = path
         self.existed = existed
+        # key -> its statements, in file order: edits never rescan the whole file.
+        self._index: dict[str, list[_Chunk]] = {}
+        for chunk in chunks:
+            if chunk.key is not None:
+                self._index.setdefault(chunk.key, []).append(chunk)
+        self._newline: str | None = None
 
     # -- reading -------------------------------------------------------------------------
     @classmethod
@@ -278,26 +284,19 @@ class EnvFile:
 
     def values(self) -> dict[str, str]:
         """Key -> value: the last value of a duplicated key wins, its first position is kept."""
-        out: dict[str, str] = {}
-        for chunk in self._chunks:
-            if chunk.key is not None:
-                out[chunk.key] = chunk.value
-        return out
+        return {key: chunks[-1].value for key, chunks in self._index.items()}
 
     def vars(self) -> list[EnvVar]:
         """One :class:`EnvVar` per key, in file order (first position, last value)."""
-        values = self.values()
-        seen: dict[str, int] = {}
-        for chunk in self._chunks:
-            if chunk.key is not None and chunk.key not in seen:
-                seen[chunk.key] = chunk.line
-        return [EnvVar(key, values[key], line) for key, line in seen.items()]
+        return [
+            EnvVar(key, chunks[-1].value, chunks[0].line) for key, chunks in self._index.items()
+        ]
 
     def keys(self) -> list[str]:
-        return list(self.values())
+        return list(self._index)
 
     def __contains__(self, key: object) -> bool:
-        return any(c.key == key for c in self._chunks)
+        return key in self._index
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
@@ -306,7 +305,7 @@ class EnvFile:
     def set(self, key: str, value: str) -> None:
         """Set ``key``: rewrite only the value token of its effective statement, or append."""
         _check_value(value)
-        existing = [c for c in self._chunks if c.key == key]
+        existing = self._index.get(key)
         if not existing:
             self._append(key, value)
             return
@@ -326,33 +325,39 @@ class EnvFile:
 
     def remove(self, key: str) -> bool:
         """Remove every statement of ``key`` (and nothing else); return whether it was there."""
-        before = len(self._chunks)
+        if self._index.pop(key, None) is None:
+            return False
         self._chunks = [c for c in self._chunks if c.key != key]
-        return len(self._chunks) != before
+        return True
 
     def _append(self, key: str, value: str) -> None:
-        text = self.render_text()
-        if text and not text.endswith(("\n", "\r")):
+        last = next((c.text for c in reversed(self._chunks) if c.text), "")
+        if last and not last.endswith(("\n", "\r")):
             self._chunks.append(_Chunk(text=self.newline, line=0))
         prefix = _encode_key(key) + "="
         token = _encode_value(value, None, False)
-        self._chunks.append(
-            _Chunk(
-                text=prefix + token + self.newline,
-                line=0,
-                key=key,
-                value=value,
-                token_start=len(prefix),
-                token_end=len(prefix) + len(token),
-                quote=token[0] if token[:1] in ("'", '"') else "",
-            )
+        chunk = _Chunk(
+            text=prefix + token + self.newline,
+            line=0,
+            key=key,
+            value=value,
+            token_start=len(prefix),
+            token_end=len(prefix) + len(token),
+            quote=token[0] if token[:1] in ("'", '"') else "",
         )
+        self._chunks.append(chunk)
+        self._index[key] = [chunk]
 
     @property
     def newline(self) -> str:
         """The file's line ending, from its first line break; ``\\n`` for a new file."""
-        m = _newline.search(self.render_text(bom=False))
-        return m.group(0) if m else "\n"
+        if self._newline is None:
+            for chunk in self._chunks:
+                m = _newline.search(chunk.text)
+                if m:  # a chunk never splits a "\r\n"
+                    self._newline = m.group(0)
+                    break
+        return self._newline or "\n"
 
     # -- writing -------------------------------------------------------------------------
     def render_text(self, *, bom: bool | None = None) -> str:

@@ -36,7 +36,12 @@ class Remote:
     def __init__(self, kind: str, endpoint_url: str | None = None) -> None:
         self.kind = kind
         session = boto3.session.Session()
-        kwargs: dict[str, Any] = {"region_name": "us-east-1"}
+        # Explicit fake credentials: tests that take the environment's away still seed.
+        kwargs: dict[str, Any] = {
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
         if endpoint_url:
             kwargs["endpoint_url"] = endpoint_url
         service = "secretsmanager" if kind == "secrets_manager" else "ssm"

@@ -26,6 +26,13 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 THROTTLE = "throttle"
+
+
+def error(code: str) -> str:
+    """A fault answering 400 with the AWS error ``code``."""
+    return f"error:{code}"
+
+
 TOO_MANY_UPDATES = "too_many_updates"
 SERVER_ERROR = "500"
 DROP = "drop"
@@ -72,6 +79,17 @@ class FaultInjector:
                 sock.shutdown(socket.SHUT_RDWR)
             start_response("500 Internal Server Error", [("Content-Length", "0")])
             return [b""]
+        if fault is not None and fault.startswith("error:"):
+            # "error:CODE": a 400 answer with that AWS error code, e.g. AccessDeniedException.
+            body = json.dumps({"__type": fault[6:], "message": f"injected {fault[6:]}"}).encode()
+            start_response(
+                "400 Bad Request",
+                [
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                    ("Content-Length", str(len(body))),
+                ],
+            )
+            return [body]
         if fault in (THROTTLE, TOO_MANY_UPDATES):
             code = "ThrottlingException" if fault == THROTTLE else "TooManyUpdates"
             body = json.dumps({"__type": code, "message": "Rate exceeded"}).encode()
