@@ -22,9 +22,8 @@ from secretsync_hooks.error_handler import guarded
 from secretsync_hooks.errors import ExitCode, RefusedError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from secretsync_hooks.config import Config
+    from secretsync_hooks.formatters.terminal import Output
     from secretsync_hooks.masking import ValuePolicy
     from secretsync_hooks.models import Direction
 
@@ -47,11 +46,11 @@ class Options:
     quiet: bool
     verbose: bool
     debug: bool
-    output: str
+    fmt: str
 
     @property
     def json(self) -> bool:
-        return self.output == "json"
+        return self.fmt == "json"
 
     def load_config(self) -> Config:
         from secretsync_hooks.config import Overrides, load_config
@@ -60,10 +59,10 @@ class Options:
             Overrides(self.config_path, self.environment, self.region, self.profile, self.env_file)
         )
 
-    def consoles(self) -> tuple[Console, Console]:
-        from secretsync_hooks.formatters.terminal import make_consoles
+    def output(self) -> Output:
+        from secretsync_hooks.formatters.terminal import Output
 
-        return make_consoles(self.color)
+        return Output(self.color)
 
     def policy(self, config: Config) -> ValuePolicy:
         from secretsync_hooks.masking import ValuePolicy
@@ -100,7 +99,7 @@ def common_options(func: F) -> F:
         ),
         click.option(
             "--format",
-            "output",
+            "fmt",
             type=click.Choice(["table", "json"]),
             default="table",
             show_default=True,
@@ -216,19 +215,18 @@ def diff(opts: Options, keys_only: bool) -> int:
     workspace = open_workspace(config)
     comparison = workspace.compare(keys_only=keys_only)
     record_if_in_sync(workspace, comparison)
-    out, err = opts.consoles()
+    output = opts.output()
     if opts.json:
         from secretsync_hooks.formatters import json_fmt
 
-        _warn(err, workspace.warnings)
+        _warn(output, workspace.warnings)
         document = json_fmt.comparison_document(workspace, "diff", comparison, opts.policy(config))
         click.echo(json_fmt.dumps(document))
     else:
         from secretsync_hooks.formatters.terminal import render_comparison
 
         render_comparison(
-            out,
-            err,
+            output,
             workspace,
             comparison,
             opts.policy(config),
@@ -249,11 +247,11 @@ def status(opts: Options, keys_only: bool) -> int:
     workspace = open_workspace(config)
     comparison = workspace.compare(keys_only=keys_only)
     ignored = workspace.backend.ignored()
-    out, err = opts.consoles()
+    output = opts.output()
     if opts.json:
         from secretsync_hooks.formatters import json_fmt
 
-        _warn(err, workspace.warnings)
+        _warn(output, workspace.warnings)
         document = json_fmt.comparison_document(
             workspace, "status", comparison, opts.policy(config)
         )
@@ -264,7 +262,7 @@ def status(opts: Options, keys_only: bool) -> int:
     else:
         from secretsync_hooks.formatters.terminal import render_status
 
-        render_status(out, err, workspace, comparison, ignored, quiet=opts.quiet)
+        render_status(output, workspace, comparison, ignored, quiet=opts.quiet)
     return int(ExitCode.OK if comparison.in_sync else ExitCode.DRIFT)
 
 
@@ -308,12 +306,12 @@ def _sync(opts: Options, direction: Direction, *, dry_run: bool, force: bool, pr
     config = opts.load_config()
     workspace = sync.open_workspace(config, require_local=direction is Direction.PUSH)
     outcome = sync.plan(workspace, direction, prune=prune)
-    out, err = opts.consoles()
+    output = opts.output()
     policy = opts.policy(config)
 
     def render(result: sync.SyncOutcome, *, refused: bool = False) -> None:
         if opts.json:
-            _warn(err, workspace.warnings)
+            _warn(output, workspace.warnings)
             click.echo(
                 json_fmt.dumps(
                     json_fmt.outcome_document(workspace, result, policy, refused=refused)
@@ -321,7 +319,7 @@ def _sync(opts: Options, direction: Direction, *, dry_run: bool, force: bool, pr
             )
         else:
             terminal.render_outcome(
-                out, err, workspace, result, policy, verbose=opts.verbose, quiet=opts.quiet
+                output, workspace, result, policy, verbose=opts.verbose, quiet=opts.quiet
             )
 
     if dry_run:
@@ -329,7 +327,7 @@ def _sync(opts: Options, direction: Direction, *, dry_run: bool, force: bool, pr
         return int(ExitCode.OK)
     try:
         sync.require_consent(
-            workspace, outcome, force=force, confirm=_prompt(opts, out, err, workspace, outcome)
+            workspace, outcome, force=force, confirm=_prompt(opts, output, workspace, outcome)
         )
     except RefusedError:
         if opts.json:
@@ -337,14 +335,14 @@ def _sync(opts: Options, direction: Direction, *, dry_run: bool, force: bool, pr
         raise
     writes = len(outcome.plan.ops) if workspace.backend.kind == "parameter_store" else 0
     label = f"{direction.value}ing {len(outcome.plan.ops)} keys"
-    with terminal.progress_bar(err, 0 if opts.json or opts.quiet else writes, label) as progress:
+    with terminal.progress_bar(output, 0 if opts.json or opts.quiet else writes, label) as progress:
         done = sync.apply(workspace, outcome, progress=progress)
     render(done)
     return int(ExitCode.OK)
 
 
 def _prompt(
-    opts: Options, out: Console, err: Console, workspace: Any, outcome: Any
+    opts: Options, output: Output, workspace: Any, outcome: Any
 ) -> Callable[[str], bool] | None:
     """A yes/no prompt on an interactive terminal; None for scripts, hooks and CI."""
     if opts.json or not _interactive():
@@ -353,9 +351,9 @@ def _prompt(
     def confirm(question: str) -> bool:
         from secretsync_hooks.formatters.terminal import comparison_table
 
-        out.print(
+        output.table(
             comparison_table(
-                out, outcome.comparison, opts.policy(workspace.config), everything=False
+                output, outcome.comparison, opts.policy(workspace.config), everything=False
             )
         )
         return click.confirm(question, default=False, err=True)
@@ -368,10 +366,10 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _warn(err: Console, warnings: list[str]) -> None:
+def _warn(output: Output, warnings: list[str]) -> None:
     from secretsync_hooks.formatters.terminal import render_warnings
 
-    render_warnings(err, warnings)
+    render_warnings(output, warnings)
 
 
 @cli.command("config")

@@ -8,7 +8,6 @@ AWS profile's region.  Every resolved value carries its source so that ``status`
 
 from __future__ import annotations
 
-import configparser
 import difflib
 import os
 import sys
@@ -416,6 +415,8 @@ def _parameter_store(
 
 def _profile_region(profile: str | None, environ: Mapping[str, str]) -> tuple[str | None, str]:
     """The region of the AWS profile in the shared config file, read without botocore."""
+    import configparser  # only when nothing else named a region
+
     config_file = Path(environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config")
     name = profile or "default"
     section = "default" if name == "default" else f"profile {name}"

@@ -117,19 +117,15 @@ def _three_way_entry(
     def entry(state: DiffState, detail: str | None = None) -> DiffEntry:
         return DiffEntry(key, state, local=local, remote=remote, detail=detail)
 
+    if local is not None and local == remote:
+        return entry(DiffState.UNCHANGED)  # agreeing sides need no fingerprint
     if base is None:
         if local is not None and remote is not None:
-            return (
-                entry(DiffState.UNCHANGED)
-                if local == remote
-                else entry(DiffState.CONFLICT, BOTH_ADDED)
-            )
+            return entry(DiffState.CONFLICT, BOTH_ADDED)
         return entry(DiffState.LOCAL_ADDED if local is not None else DiffState.REMOTE_ADDED)
     local_changed = local is None or fingerprint(key, local) != base
     remote_changed = remote is None or fingerprint(key, remote) != base
     if local is not None and remote is not None:
-        if local == remote:
-            return entry(DiffState.UNCHANGED)
         if local_changed and remote_changed:
             return entry(DiffState.CONFLICT, BOTH_MODIFIED)
         return entry(DiffState.LOCAL_MODIFIED if local_changed else DiffState.REMOTE_MODIFIED)

@@ -214,6 +214,11 @@ def record_base(
         elif mine is None and theirs is None:
             fingerprints.pop(key, None)
             versions.pop(key, None)
+    if old is not None and (
+        (dict(old.fingerprints), dict(old.versions), old.remote_version)
+        == (fingerprints, versions, remote_version)
+    ):
+        return  # nothing new agreed: no write (a hook runs this on every commit)
     try:
         store.save(fingerprints, versions, remote_version)
     except (OSError, EnvFileError) as exc:

@@ -18,7 +18,6 @@ import hmac
 import json
 import os
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +114,8 @@ class BaseStore:
         return key
 
     def _create_key(self) -> bytes:
+        import secrets  # only the first sync of a repository makes a key
+
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_bytes(KEY_BYTES)
         try:

@@ -19,6 +19,8 @@ import json
 import logging
 import random
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -64,6 +66,7 @@ class AwsProxy:
         fault_actions: Iterable[str] | None = None,
         seed: int = 0,
         lifetime: float = 600.0,
+        separate_moto: bool = False,
     ) -> None:
         self.latency = latency
         self.buckets = {action: TokenBucket(rate) for action, rate in (throttle or {}).items()}
@@ -76,15 +79,28 @@ class AwsProxy:
         self.calls: collections.Counter[str] = collections.Counter()
         self.throttled: collections.Counter[str] = collections.Counter()
         self.faults: collections.Counter[str] = collections.Counter()
+        # Benchmarks run moto in a process of its own: in this one it would hold the GIL while
+        # handling a request and so delay the proxy's timing (and its throttling) of the next.
+        self.separate_moto = separate_moto
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto_process: subprocess.Popen[bytes] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._timer: threading.Timer | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> AwsProxy:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
+        if self.separate_moto:
+            host, port = "127.0.0.1", _free_port()
+            self._moto_process = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            _wait_for(host, port, timeout=30)
+        else:
+            self._moto.start()
+            host, port = self._moto.get_host_and_port()
         self.upstream = (host, port)
         self.moto_url = f"http://{host}:{port}"
         # moto's backends are process-wide: start from an empty account.
@@ -120,7 +136,11 @@ class AwsProxy:
         if server is not None:
             server.shutdown()
             server.server_close()
-            self._moto.stop()
+            if self._moto_process is not None:
+                self._moto_process.terminate()
+                self._moto_process.wait(timeout=10)
+            else:
+                self._moto.stop()
 
     def __enter__(self) -> AwsProxy:
         return self.start()
@@ -151,9 +171,29 @@ class AwsProxy:
         return None
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(host: str, port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"moto server on {host}:{port} did not start in {timeout} s")
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: AwsProxy
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
+    # the client's delayed ACK would add about 40 ms to every answer.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return None

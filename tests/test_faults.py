@@ -69,7 +69,7 @@ def test_push_of_200_keys_completes_or_reports_and_converges(
             check_failure(result)
             if "failed part-way" in result.stderr:
                 assert "  applied: " in result.stderr
-                assert "  failed: " in result.stderr
+                assert "  failed (" in result.stderr
         assert outcomes[-1] == 0, outcomes
         assert direct(kind, proxy).values() == wanted
     assert sum(proxy.faults.values()) > 0  # the faults did happen
@@ -111,10 +111,10 @@ def test_a_pull_that_cannot_read_changes_nothing(project: Path, proxy: AwsProxy)
 def test_a_push_failing_part_way_names_applied_and_failed_keys_then_converges(
     project: Path, proxy: AwsProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # no botocore retries: failures surface
+    # Writes are retried by secretsync itself; 75% failures make some keys run out of tries.
     write_config(project, "parameter_store")
     (project / ".env").write_text("".join(f"{k}={v}\n" for k, v in VALUES.items()))
-    proxy.fault_rate = 0.5
+    proxy.fault_rate = 0.75  # high enough that some keys fail all 8 attempts
     proxy.fault_actions = {"PutParameter"}
     proxy.fault_kinds = ("500", "drop")
     result = run("push")
@@ -123,7 +123,10 @@ def test_a_push_failing_part_way_names_applied_and_failed_keys_then_converges(
     applied_line = next(line for line in result.stderr.splitlines() if "  applied: " in line)
     applied = set(applied_line.split(": ", 1)[1].split(", "))
     failed = {
-        line.split(": ")[1] for line in result.stderr.splitlines() if line.startswith("  failed: ")
+        key
+        for line in result.stderr.splitlines()
+        if line.startswith("  failed (")
+        for key in line.split("): ", 1)[1].split(", ")
     }
     remote = direct("parameter_store", proxy).values()
     assert set(remote) == applied

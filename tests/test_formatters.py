@@ -10,7 +10,7 @@ import pytest
 
 from secretsync_hooks.config import load_config
 from secretsync_hooks.formatters import json_fmt
-from secretsync_hooks.formatters.terminal import make_consoles, render_comparison
+from secretsync_hooks.formatters.terminal import Output, render_comparison
 from secretsync_hooks.masking import MASK, ValuePolicy
 from secretsync_hooks.sync import open_workspace
 from tests.helpers import Remote, write_config
@@ -75,9 +75,8 @@ def test_golden_json_document(workspace_files: Path) -> None:
 def test_table_at_80_columns_without_colour(workspace_files: Path) -> None:
     workspace = open_workspace(load_config(environ={}))
     out_buffer, err_buffer = io.StringIO(), io.StringIO()
-    out, err = make_consoles("never", stdout=out_buffer, stderr=err_buffer)
-    out.width = 80
-    render_comparison(out, err, workspace, workspace.compare(), ValuePolicy(plain_keys=("LOG_*",)))
+    output = Output("never", stdout=out_buffer, stderr=err_buffer, width=80)
+    render_comparison(output, workspace, workspace.compare(), ValuePolicy(plain_keys=("LOG_*",)))
     text = out_buffer.getvalue()
     assert "\x1b" not in text
     assert all(len(line) <= 80 for line in text.splitlines())
@@ -96,11 +95,11 @@ def test_table_at_80_columns_without_colour(workspace_files: Path) -> None:
 def test_progress_bar_only_on_a_terminal_and_only_for_many_writes() -> None:
     from secretsync_hooks.formatters.terminal import progress_bar
 
-    _, plain = make_consoles("never", stderr=io.StringIO())
+    plain = Output("never", stderr=io.StringIO())
     with progress_bar(plain, 200, "pushing") as callback:
         assert callback is None
     buffer = io.StringIO()
-    _, terminal = make_consoles("always", stderr=buffer)
+    terminal = Output("always", stderr=buffer)
     with progress_bar(terminal, 3, "pushing") as callback:
         assert callback is None
     with progress_bar(terminal, 20, "pushing 20 keys") as callback:
@@ -108,3 +107,20 @@ def test_progress_bar_only_on_a_terminal_and_only_for_many_writes() -> None:
         for done in range(1, 21):
             callback(done, 20, f"K{done}")
     assert "pushing 20 keys" in buffer.getvalue()
+
+
+def test_plain_output_does_not_import_rich() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys\n"
+        "from secretsync_hooks.formatters.terminal import Output\n"
+        "o = Output('auto', stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "o.line('in sync'); o.line('warning', err=True)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('rich')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

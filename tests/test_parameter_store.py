@@ -158,7 +158,7 @@ def test_deletes_go_in_batches_of_ten(monkeypatch: pytest.MonkeyPatch) -> None:
     b = backend()
     snapshot = b.read()
     sizes: list[int] = []
-    real_client = b._client
+    real_client = b._writer
     original = real_client.delete_parameters
 
     def counting(**kwargs: Any) -> Any:
@@ -243,7 +243,7 @@ def test_a_create_whose_answer_was_lost_is_not_a_conflict(
 ) -> None:
     b = backend()
     snapshot = b.read()
-    client = b._client
+    client = b._writer
     original = client.put_parameter
 
     def put_twice(**kwargs: Any) -> Any:
@@ -262,7 +262,7 @@ def test_throttling_and_too_many_updates_are_retried(
 ) -> None:
     b = backend()
     snapshot = b.read()
-    client = b._client
+    client = b._writer
     original = client.put_parameter
     failures = {"A": 3, "B": 1}
 
@@ -292,7 +292,7 @@ def test_partial_failure_reports_what_was_and_was_not_applied_and_a_rerun_conver
     ssm().put_parameter(Name=PATH + "GONE", Value="x", Type="String")
     b = backend()
     snapshot = b.read()
-    client = b._client
+    client = b._writer
     original = client.put_parameter
 
     def failing(**kwargs: Any) -> Any:
@@ -310,7 +310,7 @@ def test_partial_failure_reports_what_was_and_was_not_applied_and_a_rerun_conver
     assert list(error.failed) == ["BAD"]
     assert error.not_attempted == ("GONE",)
     assert "applied: A, C" in error.message
-    assert "failed: BAD: AccessDeniedException" in error.message
+    assert "failed (AccessDeniedException): BAD" in error.message
     assert remote() == {"A": "1", "C": "3", "GONE": "x"}
 
     monkeypatch.setattr(client, "put_parameter", original)

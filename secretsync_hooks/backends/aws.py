@@ -82,9 +82,12 @@ class AwsSession:
         self._session: Any = None
         self._clients: dict[str, Any] = {}
 
-    def client(self, service: str) -> Any:
-        if service in self._clients:
-            return self._clients[service]
+    def client(self, service: str, *, attempts: int | None = None) -> Any:
+        """The command's client for ``service``; ``attempts`` overrides botocore's retries
+        (1: the caller retries itself, as Parameter Store writes do)."""
+        cache_key = f"{service}/{attempts}"
+        if cache_key in self._clients:
+            return self._clients[cache_key]
         if not self.region:
             raise RemoteError(
                 "no AWS region is set",
@@ -94,12 +97,16 @@ class AwsSession:
         import botocore.session
 
         environ = self._environ
-        attempts = environ.get("AWS_MAX_ATTEMPTS", "").strip()
+        max_attempts = environ.get("AWS_MAX_ATTEMPTS", "").strip()
         mode = environ.get("AWS_RETRY_MODE", "").strip()
         retries: Any = {
             "mode": mode if mode in ("standard", "adaptive", "legacy") else "standard",
-            "total_max_attempts": int(attempts) if attempts.isdigit() else DEFAULT_MAX_ATTEMPTS,
+            "total_max_attempts": int(max_attempts)
+            if max_attempts.isdigit()
+            else DEFAULT_MAX_ATTEMPTS,
         }
+        if attempts is not None:
+            retries["total_max_attempts"] = attempts
         connect = _float_env(environ, "SECRETSYNC_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
         config = botocore.config.Config(
             connect_timeout=connect,
@@ -111,7 +118,7 @@ class AwsSession:
             if self._session is None:
                 self._session = botocore.session.Session(profile=self.profile)
             client = self._session.create_client(service, region_name=self.region, config=config)
-        self._clients[service] = client
+        self._clients[cache_key] = client
         return client
 
     @contextlib.contextmanager

@@ -96,8 +96,11 @@ class PartialApplyError(SecretSyncError):
         self.not_attempted = tuple(not_attempted)
         lines = [f"the write to {target} failed part-way (Parameter Store has no transactions)"]
         lines.append(f"  applied: {', '.join(op.key for op in applied) or 'none'}")
+        by_reason: dict[str, list[str]] = {}
         for key, reason in self.failed.items():
-            lines.append(f"  failed: {key}: {reason}")
+            by_reason.setdefault(reason, []).append(key)
+        for reason, keys in by_reason.items():
+            lines.append(f"  failed ({reason}): {', '.join(keys)}")
         if self.not_attempted:
             lines.append(f"  not attempted: {', '.join(self.not_attempted)}")
         super().__init__(

@@ -27,6 +27,7 @@ from secretsync_hooks.backends.base import (
     RemoteSnapshot,
     WriteConflict,
 )
+from secretsync_hooks.backends.ratelimit import AdaptivePace
 from secretsync_hooks.config import ParameterStoreSettings
 from secretsync_hooks.errors import RemoteError, SecretSyncError
 from secretsync_hooks.models import Action, KeyOp, SyncPlan
@@ -38,14 +39,11 @@ ARN_BUDGET = 1011
 MAX_VALUE_BYTES = {"Standard": 4096, "Advanced": 8192, "Intelligent-Tiering": 8192}
 BATCH = 10  # GetParameters, DeleteParameters and GetParametersByPath take at most 10
 WRITERS = 8
-RETRYABLE = {
-    "ThrottlingException",
-    "TooManyUpdates",
-    "Throttling",
-    "ServiceUnavailable",
-    "InternalServerError",
-}
-MAX_ATTEMPTS = 10
+THROTTLED = {"ThrottlingException", "Throttling"}
+# TooManyUpdates (a concurrent update of one parameter) is not retried by botocore at all.
+BACKOFF = {"TooManyUpdates", "ServiceUnavailable", "InternalServerError", "InternalFailure"}
+MAX_ATTEMPTS = 8  # for 5xx, TooManyUpdates and dropped connections
+MAX_THROTTLED = 30  # throttling is expected under a low quota: the pace slows instead
 
 T = TypeVar("T")
 
@@ -72,11 +70,17 @@ class ParameterStoreBackend(Backend):
         self._session = session
         self._writers = max(1, writers)
         self._sleep = sleep
+        self._pace = AdaptivePace()
         self.warnings: list[str] = []
 
     @property
     def _client(self) -> Any:
         return self._session.client("ssm")
+
+    @property
+    def _writer(self) -> Any:
+        # Writes retry in _retrying, paced: botocore's own backoff would hide the throttling.
+        return self._session.client("ssm", attempts=1)
 
     def name(self, key: str) -> str:
         return self.target + key
@@ -310,7 +314,7 @@ class ParameterStoreBackend(Backend):
             kwargs["Tier"] = self.settings.tier
         version: str | None = None
         try:
-            response = self._retrying(lambda: self._client.put_parameter(**kwargs))
+            response = self._retrying(lambda: self._writer.put_parameter(**kwargs))
             version = str(response["Version"]) if "Version" in response else None
         except Exception as exc:
             if error_code(exc) != "ParameterAlreadyExists":
@@ -320,7 +324,7 @@ class ParameterStoreBackend(Backend):
                 raise _Conflict(op.key) from None
         if exists and self.settings.tags:
             self._retrying(
-                lambda: self._client.add_tags_to_resource(
+                lambda: self._writer.add_tags_to_resource(
                     ResourceType="Parameter",
                     ResourceId=self.name(op.key),
                     Tags=[{"Key": k, "Value": v} for k, v in self.settings.tags.items()],
@@ -331,7 +335,7 @@ class ParameterStoreBackend(Backend):
     def _current_value(self, key: str) -> str | None:
         try:
             response = self._retrying(
-                lambda: self._client.get_parameter(Name=self.name(key), WithDecryption=True)
+                lambda: self._writer.get_parameter(Name=self.name(key), WithDecryption=True)
             )
         except Exception as exc:
             if error_code(exc) == "ParameterNotFound":
@@ -342,20 +346,39 @@ class ParameterStoreBackend(Backend):
 
     def _delete(self, batch: Sequence[KeyOp]) -> None:
         # Names that are already gone come back in InvalidParameters: the delete is done.
-        self._client.delete_parameters(Names=[self.name(op.key) for op in batch])
+        self._writer.delete_parameters(Names=[self.name(op.key) for op in batch])
 
     def _retrying(self, call: Callable[[], T]) -> T:
-        """``call`` with jittered exponential backoff on throttling and TooManyUpdates."""
+        """``call`` in a paced slot; throttling slows the pace, other transient failures
+        (TooManyUpdates, 5xx, dropped connections) back off with jitter."""
+        from botocore.exceptions import ConnectionError as BotocoreConnectionError
+        from botocore.exceptions import HTTPClientError  # dropped connections, read timeouts
+
         delay = 0.1
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        failures = throttles = 0
+        while True:
+            self._pace.wait()
             try:
-                return call()
+                result = call()
             except Exception as exc:
-                if error_code(exc) not in RETRYABLE or attempt == MAX_ATTEMPTS:
+                code = error_code(exc)
+                if code in THROTTLED:
+                    throttles += 1
+                    if throttles >= MAX_THROTTLED:
+                        raise
+                    self._pace.throttled()
+                    continue
+                failures += 1
+                transient = code in BACKOFF or isinstance(
+                    exc, BotocoreConnectionError | HTTPClientError
+                )
+                if not transient or failures >= MAX_ATTEMPTS:
                     raise
-            self._sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not cryptography
-            delay = min(delay * 2, 5.0)
-        raise AssertionError("unreachable")  # pragma: no cover
+                self._sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not cryptography
+                delay = min(delay * 2, 5.0)
+                continue
+            self._pace.success()
+            return result
 
 
 class _Conflict(Exception):

@@ -1,23 +1,19 @@
 """Rendering for people: rich tables on stdout, notes and progress on stderr.
 
 Readable at 80 columns.  Without a TTY (or with ``NO_COLOR`` / ``--color never``) there is no
-colour and no box art.  Every user- or AWS-supplied text goes through ``Text``/``escape`` so a
-key named ``[red]x`` prints literally.
+colour and no box art.  Every user- or AWS-supplied text goes through ``Text`` so a key named
+``[red]x`` prints literally.  rich is imported only when something needs it (a table, colour,
+a progress bar): a plain in-sync answer in a pipe or a hook does not pay for it.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
-
-from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from secretsync_hooks.backends.base import Progress
 from secretsync_hooks.differ import Comparison, needs_force
@@ -25,6 +21,10 @@ from secretsync_hooks.formatters.hints import fix_commands
 from secretsync_hooks.masking import ValuePolicy
 from secretsync_hooks.models import Action, DiffState, Direction
 from secretsync_hooks.sync import SyncOutcome, Workspace
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 STATE_LABELS = {
     DiffState.LOCAL_ONLY: ("local-only", "green"),
@@ -42,34 +42,79 @@ STATE_LABELS = {
 PROGRESS_THRESHOLD = 5  # a bar only for pushes with more writes than this
 
 
-def make_consoles(
-    color: str = "auto", *, stdout: TextIO | None = None, stderr: TextIO | None = None
-) -> tuple[Console, Console]:
-    """One console for results (stdout) and one for diagnostics (stderr)."""
-    # soft_wrap: long lines (paths, hints) are not broken at 80 columns in logs and CI.
-    options: dict[str, object] = {"highlight": False, "soft_wrap": True}
-    if color == "always":
-        options["force_terminal"] = True
-    elif color == "never":
-        options["no_color"] = True
-        options["color_system"] = None
-    out = Console(file=stdout or sys.stdout, **options)  # type: ignore[arg-type]
-    err = Console(file=stderr or sys.stderr, stderr=True, **options)  # type: ignore[arg-type]
-    return out, err
+class Output:
+    """stdout for results, stderr for diagnostics; rich consoles made only when needed."""
+
+    def __init__(
+        self,
+        color: str = "auto",
+        *,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        width: int | None = None,
+    ) -> None:
+        self.color = color
+        self._streams = (stdout, stderr)
+        self._consoles: dict[bool, Console] = {}
+        self.width = width
+
+    def stream(self, err: bool = False) -> TextIO:
+        given = self._streams[1 if err else 0]
+        return given or (sys.stderr if err else sys.stdout)
+
+    def styled(self, err: bool = False) -> bool:
+        """Whether colour and box art are on for that stream."""
+        if self.color == "never" or os.environ.get("NO_COLOR"):
+            return False
+        if self.color == "always":
+            return True
+        stream = self.stream(err)
+        return bool(getattr(stream, "isatty", lambda: False)())
+
+    def console(self, err: bool = False) -> Console:
+        if err not in self._consoles:
+            from rich.console import Console
+
+            styled = self.styled(err)
+            options: dict[str, Any] = {"highlight": False, "soft_wrap": True, "stderr": err}
+            if styled:
+                options["force_terminal"] = True
+            else:
+                options.update(no_color=True, color_system=None, force_terminal=False)
+            if self.width is not None:
+                options["width"] = self.width
+            self._consoles[err] = Console(file=self.stream(err), **options)
+        return self._consoles[err]
+
+    def line(self, text: str, *, style: str = "", err: bool = False) -> None:
+        """One line of plain text: through rich only when it is styled."""
+        if self.styled(err):
+            from rich.text import Text
+
+            self.console(err).print(Text(text, style=style))
+        else:
+            stream = self.stream(err)
+            stream.write(text + "\n")
+            stream.flush()
+
+    def table(self, table: Table) -> None:
+        self.console().print(table)
 
 
-def _where(workspace: Workspace) -> Text:
+def _where(workspace: Workspace) -> str:
     config = workspace.config
     env = f", environment {config.environment}" if config.environment else ""
-    return Text(
-        f"{config.env_file.name} vs {workspace.remote_name} ({config.region}{env})",
-    )
+    return f"{config.env_file.name} vs {workspace.remote_name} ({config.region}{env})"
 
 
 def comparison_table(
-    console: Console, comparison: Comparison, policy: ValuePolicy, *, everything: bool
+    output: Output, comparison: Comparison, policy: ValuePolicy, *, everything: bool
 ) -> Table:
-    boxed = console.is_terminal and not console.no_color
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    boxed = output.styled()
     table = Table(
         box=box.SIMPLE if boxed else None,
         show_edge=False,
@@ -116,8 +161,7 @@ def fix_hints(comparison: Comparison, workspace: Workspace) -> list[str]:
 
 
 def render_comparison(
-    out: Console,
-    err: Console,
+    output: Output,
     workspace: Workspace,
     comparison: Comparison,
     policy: ValuePolicy,
@@ -125,29 +169,28 @@ def render_comparison(
     verbose: bool = False,
     quiet: bool = False,
 ) -> None:
-    render_warnings(err, workspace.warnings)
+    render_warnings(output, workspace.warnings)
     if quiet:
         return
-    out.print(_where(workspace))
+    output.line(_where(workspace))
     if workspace.base is not None and comparison.three_way:
-        out.print(Text(f"Compared with the last sync, {_format_time(workspace.base.recorded_at)}."))
+        output.line(f"Compared with the last sync, {_format_time(workspace.base.recorded_at)}.")
     if comparison.differing or verbose:
-        out.print(comparison_table(out, comparison, policy, everything=verbose))
-    out.print(Text(summary_line(comparison)))
+        output.table(comparison_table(output, comparison, policy, everything=verbose))
+    output.line(summary_line(comparison))
     for hint in fix_hints(comparison, workspace) if not comparison.in_sync else []:
-        err.print(Text(hint))
+        output.line(hint, err=True)
 
 
 def render_status(
-    out: Console,
-    err: Console,
+    output: Output,
     workspace: Workspace,
     comparison: Comparison,
     ignored: tuple[str, ...],
     *,
     quiet: bool = False,
 ) -> None:
-    render_warnings(err, workspace.warnings)
+    render_warnings(output, workspace.warnings)
     if quiet:
         return
     config = workspace.config
@@ -193,19 +236,15 @@ def render_status(
         ("keys", ", ".join(f"{counts[s.value]} {STATE_LABELS[s][0]}" for s in comparison.states))
     )
     rows.append(("state", "in sync" if comparison.in_sync else "OUT OF SYNC"))
-    table = Table(box=None, show_header=False, show_edge=False, pad_edge=False)
-    table.add_column(style="bold" if out.is_terminal else "", no_wrap=True)
-    table.add_column(overflow="fold")
+    width = max(len(name) for name, _ in rows)
     for name, value in rows:
-        table.add_row(Text(name), Text(value))
-    out.print(table)
+        output.line(f"{name:<{width}}  {value}")
     for hint in fix_hints(comparison, workspace) if not comparison.in_sync else []:
-        err.print(Text(hint))
+        output.line(hint, err=True)
 
 
 def render_outcome(
-    out: Console,
-    err: Console,
+    output: Output,
     workspace: Workspace,
     outcome: SyncOutcome,
     policy: ValuePolicy,
@@ -213,18 +252,18 @@ def render_outcome(
     verbose: bool = False,
     quiet: bool = False,
 ) -> None:
-    render_warnings(err, workspace.warnings)
+    render_warnings(output, workspace.warnings)
     if quiet:
         return
     plan = outcome.plan
     pushing = outcome.direction is Direction.PUSH
     where = workspace.remote_name if pushing else str(workspace.config.env_file)
     if plan.is_empty:
-        out.print(Text(f"Nothing to {outcome.direction.value}: {summary_line(outcome.comparison)}"))
+        output.line(f"Nothing to {outcome.direction.value}: {summary_line(outcome.comparison)}")
         return
     if outcome.dry_run or verbose:
-        out.print(_where(workspace))
-        out.print(comparison_table(out, outcome.comparison, policy, everything=verbose))
+        output.line(_where(workspace))
+        output.table(comparison_table(output, outcome.comparison, policy, everything=verbose))
     parts = []
     verbs = {Action.ADD: "add", Action.UPDATE: "update", Action.DELETE: "delete"}
     source = outcome.result.applied if outcome.result is not None else plan.ops
@@ -235,25 +274,25 @@ def render_outcome(
     if outcome.dry_run:
         needs = [op.key for op in needs_force(outcome.comparison, plan)]
         line = f"Dry run: {outcome.direction.value} would {'; '.join(parts)} in {where}."
-        out.print(Text(line))
+        output.line(line)
         if needs:
-            out.print(Text(f"Needs --force: {', '.join(needs)}."))
-        out.print(Text("Nothing was changed."))
+            output.line(f"Needs --force: {', '.join(needs)}.")
+        output.line("Nothing was changed.")
         return
     done = "Pushed to" if pushing else "Pulled into"
     past = "; ".join(
         p.replace("add", "added", 1).replace("update", "updated", 1).replace("delete", "deleted", 1)
         for p in parts
     )
-    out.print(Text(f"{done} {where}: {past or 'nothing'}."))
+    output.line(f"{done} {where}: {past or 'nothing'}.")
     version = outcome.version
     if pushing and version:
-        out.print(Text(f"Remote version now {version}."))
+        output.line(f"Remote version now {version}.")
 
 
-def render_warnings(err: Console, warnings: list[str]) -> None:
+def render_warnings(output: Output, warnings: list[str]) -> None:
     for warning in warnings:
-        err.print(Text(f"warning: {warning}", style="yellow"))
+        output.line(f"warning: {warning}", style="yellow", err=True)
 
 
 def _format_time(value: datetime.datetime) -> str:
@@ -264,11 +303,12 @@ def _format_time(value: datetime.datetime) -> str:
 
 
 @contextmanager
-def progress_bar(err: Console, total: int, description: str) -> Iterator[Progress | None]:
+def progress_bar(output: Output, total: int, description: str) -> Iterator[Progress | None]:
     """A progress callback drawing a bar on stderr, or None where a bar makes no sense."""
-    if total <= PROGRESS_THRESHOLD or not err.is_terminal:
+    if total <= PROGRESS_THRESHOLD or not output.styled(err=True):
         yield None
         return
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
@@ -277,7 +317,7 @@ def progress_bar(err: Console, total: int, description: str) -> Iterator[Progres
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=output.console(err=True),
         transient=True,
     ) as bar:
         task = bar.add_task(description, total=total)

@@ -1,0 +1,506 @@
+"""secretsync benchmarks: whole processes, side by side, medians and ratios.
+
+Every scenario runs its contenders interleaved (A B C A B C ...) against a moto server behind
+the latency-and-throttling proxy (``tests/aws_proxy.py``) on 127.0.0.1, and reports medians of
+at least 5 whole-process runs and their ratios; absolute times drift on shared machines, the
+ratios much less.  Results go to ``benchmarks/RESULTS.md``.
+
+    bash benchmarks/run.sh            # sets up .venv and an awscli venv, then runs this
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.aws_proxy import AwsProxy  # noqa: E402
+
+BIN = Path(sys.executable).parent
+SECRETSYNC = str(BIN / "secretsync")
+PYTHON = sys.executable
+REGION = "us-east-1"
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_DEFAULT_REGION": REGION,
+}
+
+BOTO3_GET_SECRET = (
+    "import boto3\n"
+    "c = boto3.client('secretsmanager', region_name='us-east-1')\n"
+    "c.get_secret_value(SecretId='bench/app', VersionStage='AWSCURRENT')\n"
+)
+BOTOCORE_PAGES = (
+    "import botocore.session\n"
+    "c = botocore.session.Session().create_client('ssm', region_name='us-east-1')\n"
+    "kw = dict(Path='/bench/app', Recursive=False, WithDecryption=True, MaxResults=10)\n"
+    "n = 0\n"
+    "while True:\n"
+    "    page = c.get_parameters_by_path(**kw)\n"
+    "    n += len(page['Parameters'])\n"
+    "    if not page.get('NextToken'):\n"
+    "        break\n"
+    "    kw['NextToken'] = page['NextToken']\n"
+    "assert n == 1000, n\n"
+)
+
+
+@dataclass
+class Row:
+    scenario: str
+    contender: str
+    median: float
+    runs: list[float]
+    note: str = ""
+
+
+@dataclass
+class Check:
+    scenario: str
+    what: str
+    value: float
+    target: str
+    met: bool
+    why: str = ""
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    facts: list[tuple[str, str]] = field(default_factory=list)
+
+
+def environ(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SECRETSYNC_"))}
+    env.update(CREDENTIALS)
+    env["AWS_ENDPOINT_URL"] = url
+    return env
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str], expect: int = 0) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != expect:
+        raise SystemExit(
+            f"benchmark command failed ({result.returncode}): {' '.join(cmd)}\n{result.stderr}"
+        )
+    return elapsed
+
+
+def race(
+    report: Report,
+    scenario: str,
+    contenders: dict[str, Callable[[], float]],
+    runs: int,
+) -> dict[str, float]:
+    """Run the contenders interleaved ``runs`` times; record and return their medians."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(runs):
+        for name, run in contenders.items():
+            times[name].append(run())
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, values in times.items():
+        report.rows.append(Row(scenario, name, medians[name], values))
+    return medians
+
+
+def project(config: str, env_text: str) -> Path:
+    root = Path(tempfile.mkdtemp(prefix="secretsync-bench-"))
+    (root / ".git").mkdir()
+    (root / ".secretsync.toml").write_text(config)
+    (root / ".env").write_text(env_text)
+    return root
+
+
+def moto_client(proxy: AwsProxy, service: str) -> Any:
+    import boto3
+
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        region_name=REGION,
+        endpoint_url=proxy.moto_url,
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+
+
+# -- scenarios ----------------------------------------------------------------------------------
+
+
+def hook_path(report: Report, aws: str, runs: int) -> None:
+    """1. Secrets Manager, 50 keys, 20 ms latency: diff vs boto3 script vs awscli."""
+    name = "1. hook path: Secrets Manager, 50 keys, 20 ms latency"
+    values = {f"KEY_{i:02d}": f"value-{i}" for i in range(50)}
+    with AwsProxy(latency=0.020, lifetime=900, separate_moto=True) as proxy:
+        moto_client(proxy, "secretsmanager").create_secret(
+            Name="bench/app", SecretString=json.dumps(values)
+        )
+        root = project(
+            f'[backend]\ntype = "secrets_manager"\nregion = "{REGION}"\n'
+            '[secrets_manager]\nsecret_name = "bench/app"\n',
+            "".join(f"{k}={v}\n" for k, v in values.items()),
+        )
+        env = environ(proxy.url)
+        timed([SECRETSYNC, "diff"], root, env)  # first run records the base
+        medians = race(
+            report,
+            name,
+            {
+                "secretsync diff": lambda: timed([SECRETSYNC, "diff"], root, env),
+                "boto3 script (GetSecretValue)": lambda: timed(
+                    [PYTHON, "-c", BOTO3_GET_SECRET], root, env
+                ),
+                "aws secretsmanager get-secret-value": lambda: timed(
+                    [
+                        aws,
+                        "secretsmanager",
+                        "get-secret-value",
+                        "--secret-id",
+                        "bench/app",
+                        "--region",
+                        REGION,
+                    ],
+                    root,
+                    env,
+                ),
+            },
+            runs,
+        )
+        proxy.reset_counts()
+        timed([SECRETSYNC, "diff"], root, env)
+        calls = dict(proxy.calls)
+    ours = medians["secretsync diff"]
+    vs_boto3 = ours / medians["boto3 script (GetSecretValue)"]
+    vs_aws = ours / medians["aws secretsmanager get-secret-value"]
+    report.checks.append(
+        Check(name, "secretsync / boto3 script", vs_boto3, "<= 1.15", vs_boto3 <= 1.15)
+    )
+    report.checks.append(Check(name, "secretsync / awscli", vs_aws, "<= 0.70", vs_aws <= 0.70))
+    report.facts.append((name, f"API calls made by one `secretsync diff`: {calls}"))
+
+
+def parameter_store_read(report: Report, aws: str, runs: int) -> None:
+    """2. Parameter Store, 1,000 keys, 20 ms latency: diff vs awscli vs a bare botocore loop."""
+    name = "2. Parameter Store read: 1,000 keys, 20 ms latency"
+    values = {f"KEY_{i:04d}": f"value-{i}" for i in range(1000)}
+    with AwsProxy(latency=0.020, lifetime=1800, separate_moto=True) as proxy:
+        ssm = moto_client(proxy, "ssm")
+        for key, value in values.items():
+            ssm.put_parameter(Name=f"/bench/app/{key}", Value=value, Type="SecureString")
+        root = project(
+            f'[backend]\ntype = "parameter_store"\nregion = "{REGION}"\n'
+            '[parameter_store]\npath = "/bench/app/"\n',
+            "".join(f"{k}={v}\n" for k, v in values.items()),
+        )
+        env = environ(proxy.url)
+        timed([SECRETSYNC, "diff"], root, env)
+        medians = race(
+            report,
+            name,
+            {
+                "secretsync diff": lambda: timed([SECRETSYNC, "diff"], root, env),
+                "aws ssm get-parameters-by-path": lambda: timed(
+                    [
+                        aws,
+                        "ssm",
+                        "get-parameters-by-path",
+                        "--path",
+                        "/bench/app",
+                        "--with-decryption",
+                        "--region",
+                        REGION,
+                    ],
+                    root,
+                    env,
+                ),
+                "bare botocore loop (100 pages)": lambda: timed(
+                    [PYTHON, "-c", BOTOCORE_PAGES], root, env
+                ),
+            },
+            runs,
+        )
+        proxy.reset_counts()
+        timed([SECRETSYNC, "diff"], root, env)
+        calls = dict(proxy.calls)
+    ours = medians["secretsync diff"]
+    vs_aws = ours / medians["aws ssm get-parameters-by-path"]
+    vs_loop = ours / medians["bare botocore loop (100 pages)"]
+    report.checks.append(Check(name, "secretsync / awscli", vs_aws, "<= 0.95", vs_aws <= 0.95))
+    report.checks.append(Check(name, "secretsync / bare loop", vs_loop, "<= 1.05", vs_loop <= 1.05))
+    report.facts.append(
+        (
+            name,
+            f"calls on the critical path of `secretsync diff`: {calls} "
+            "(GetParametersByPath pages follow NextToken one after another)",
+        )
+    )
+
+
+def throttled_push(report: Report, runs: int, keys: int, rate: float) -> None:
+    """3. Push of changed Parameter Store keys with PutParameter throttled to ``rate``/s."""
+    name = f"3. push {keys} changed Parameter Store keys, PutParameter throttled to {rate:g}/s"
+    floor = keys / rate
+    with AwsProxy(throttle={"PutParameter": rate}, lifetime=3600, separate_moto=True) as proxy:
+        ssm = moto_client(proxy, "ssm")
+        for i in range(keys):
+            ssm.put_parameter(Name=f"/bench/push/KEY_{i:03d}", Value="v0", Type="SecureString")
+        root = project(
+            f'[backend]\ntype = "parameter_store"\nregion = "{REGION}"\n'
+            '[parameter_store]\npath = "/bench/push/"\n',
+            "".join(f"KEY_{i:03d}=v0\n" for i in range(keys)),
+        )
+        env = environ(proxy.url)
+        timed([SECRETSYNC, "diff"], root, env)  # record the base
+        times: list[float] = []
+        throttled: list[int] = []
+        for run in range(1, runs + 1):
+            (root / ".env").write_text("".join(f"KEY_{i:03d}=v{run}\n" for i in range(keys)))
+            time.sleep(1.0)  # let the bucket refill between runs
+            proxy.reset_counts()
+            times.append(timed([SECRETSYNC, "push"], root, env))
+            throttled.append(proxy.throttled["PutParameter"])
+            remote = {}
+            for page in ssm.get_paginator("get_parameters_by_path").paginate(
+                Path="/bench/push", WithDecryption=True
+            ):
+                remote.update({p["Name"].rsplit("/", 1)[1]: p["Value"] for p in page["Parameters"]})
+            assert remote == {f"KEY_{i:03d}": f"v{run}" for i in range(keys)}, "wrong values"
+    median = statistics.median(times)
+    report.rows.append(
+        Row(
+            name,
+            "secretsync push",
+            median,
+            times,
+            f"floor {floor:.1f} s; throttled answers per run: {throttled}",
+        )
+    )
+    report.checks.append(
+        Check(name, "wall time / floor", median / floor, "<= 1.30", median / floor <= 1.30)
+    )
+
+
+def local_work(report: Report, runs: int) -> None:
+    """4. Parse and rewrite a 10,000-line .env; start-up import overhead of --version."""
+    name = "4. local: 10,000-line .env; start-up"
+    script = ROOT / "benchmarks" / "parse_rewrite.py"
+    inner = []
+    for _ in range(max(runs, 5)):
+        out = subprocess.run([PYTHON, str(script)], capture_output=True, text=True, check=True)
+        inner.append(float(out.stdout.strip()))
+    median = statistics.median(inner)
+    report.rows.append(Row(name, "parse + rewrite 10,000 lines (in-process time)", median, inner))
+    report.checks.append(Check(name, "parse + rewrite, seconds", median, "< 0.100", median < 0.100))
+    here = Path.cwd()
+    medians = race(
+        report,
+        name,
+        {
+            "secretsync --version": lambda: timed(
+                [SECRETSYNC, "--version"], here, dict(os.environ)
+            ),
+            "python -c pass": lambda: timed([PYTHON, "-c", "pass"], here, dict(os.environ)),
+        },
+        max(runs, 7),
+    )
+    overhead = medians["secretsync --version"] - medians["python -c pass"]
+    report.facts.append(
+        (
+            name,
+            f"`secretsync --version` start-up overhead over `python -c pass`: "
+            f"{overhead * 1000:.0f} ms",
+        )
+    )
+
+
+def api_calls(report: Report) -> None:
+    """5. API calls per command, from the proxy's counters."""
+    name = "5. API calls per command"
+    with AwsProxy(lifetime=600, separate_moto=True) as proxy:
+        env = environ(proxy.url)
+        root = project(
+            f'[backend]\ntype = "secrets_manager"\nregion = "{REGION}"\n'
+            '[secrets_manager]\nsecret_name = "bench/calls"\n',
+            "A=1\nB=2\n",
+        )
+        sm = moto_client(proxy, "secretsmanager")
+        timed([SECRETSYNC, "push"], root, env)
+
+        def count(*args: str, expect: int = 0) -> dict[str, int]:
+            proxy.reset_counts()
+            timed([SECRETSYNC, *args], root, env, expect)
+            return dict(proxy.calls)
+
+        diff = count("diff")
+        (root / ".env").write_text("A=1\nB=3\nC=4\n")
+        before = len(sm.list_secret_version_ids(SecretId="bench/calls")["Versions"])
+        push = count("push")
+        after = len(sm.list_secret_version_ids(SecretId="bench/calls")["Versions"])
+        noop = count("push")
+        ps_root = project(
+            f'[backend]\ntype = "parameter_store"\nregion = "{REGION}"\n'
+            '[parameter_store]\npath = "/bench/calls/"\n',
+            "A=1\nB=2\n",
+        )
+        timed([SECRETSYNC, "push"], ps_root, env)
+        proxy.reset_counts()
+        timed([SECRETSYNC, "push"], ps_root, env)
+        ps_noop = dict(proxy.calls)
+    writes = {
+        "PutSecretValue",
+        "CreateSecret",
+        "UpdateSecretVersionStage",
+        "PutParameter",
+        "DeleteParameters",
+        "AddTagsToResource",
+    }
+
+    def write_count(calls: dict[str, int]) -> int:
+        return sum(n for action, n in calls.items() if action in writes)
+
+    report.checks.append(
+        Check(
+            name,
+            "diff on Secrets Manager: calls",
+            sum(diff.values()),
+            "= 1",
+            sum(diff.values()) == 1,
+        )
+    )
+    report.checks.append(
+        Check(
+            name,
+            "push to Secrets Manager with changes: new versions",
+            after - before,
+            "= 1",
+            after - before == 1,
+        )
+    )
+    report.checks.append(
+        Check(
+            name,
+            "push with nothing to change (Secrets Manager): writes",
+            write_count(noop),
+            "= 0",
+            write_count(noop) == 0,
+        )
+    )
+    report.checks.append(
+        Check(
+            name,
+            "push with nothing to change (Parameter Store): writes",
+            write_count(ps_noop),
+            "= 0",
+            write_count(ps_noop) == 0,
+        )
+    )
+    report.facts.append(
+        (
+            name,
+            f"diff: {diff}; push with changes: {push}; "
+            f"no-op push: {noop}; Parameter Store no-op push: {ps_noop}",
+        )
+    )
+
+
+# -- report ---------------------------------------------------------------------------------------
+
+
+def write(report: Report, path: Path, notes: str) -> None:
+    lines = [
+        "# secretsync benchmark results",
+        "",
+        f"Recorded {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        "`bash benchmarks/run.sh` reproduces them. Times are medians of whole-process runs "
+        "(run interleaved); compare the ratios, not the absolute times.",
+        "",
+        "## Targets",
+        "",
+        "| scenario | measure | value | target | met |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for c in report.checks:
+        value = f"{c.value:.2f}" if isinstance(c.value, float) else str(c.value)
+        lines.append(
+            f"| {c.scenario} | {c.what} | {value} | {c.target} | {'yes' if c.met else '**no**'} |"
+        )
+    lines += [
+        "",
+        "## Timings",
+        "",
+        "| scenario | contender | median (s) | runs (s) | note |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in report.rows:
+        runs = ", ".join(f"{t:.3f}" for t in r.runs)
+        lines.append(f"| {r.scenario} | {r.contender} | {r.median:.3f} | {runs} | {r.note} |")
+    lines += ["", "## Facts", ""]
+    lines += [f"- {scenario}: {fact}" for scenario, fact in report.facts]
+    if notes:
+        lines += ["", "## Where a target is missed, and why", "", notes.strip()]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--aws", default="aws", help="the awscli program to compare with")
+    parser.add_argument("--runs", type=int, default=7, help="runs per contender (>= 5)")
+    parser.add_argument("--only", default="1,2,3,4,5", help="scenarios to run, e.g. 1,5")
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument(
+        "--notes",
+        type=Path,
+        default=ROOT / "benchmarks" / "NOTES.md",
+        help="analysis appended to the results",
+    )
+    args = parser.parse_args()
+    if os.sep in args.aws:
+        args.aws = str(Path(args.aws).resolve())
+    runs = max(5, args.runs)
+    chosen = set(args.only.split(","))
+    report = Report()
+    if "1" in chosen:
+        hook_path(report, args.aws, runs)
+    if "2" in chosen:
+        parameter_store_read(report, args.aws, runs)
+    if "3" in chosen:
+        throttled_push(report, 5, keys=200, rate=40)
+        throttled_push(report, 5, keys=30, rate=3)
+    if "4" in chosen:
+        local_work(report, runs)
+    if "5" in chosen:
+        api_calls(report)
+    notes = args.notes.read_text() if args.notes.exists() else ""
+    write(report, args.output, notes)
+    for c in report.checks:
+        print(
+            f"{'ok  ' if c.met else 'MISS'} {c.scenario}: {c.what} = "
+            f"{c.value:.2f} (target {c.target})"
+            if isinstance(c.value, float)
+            else f"{'ok  ' if c.met else 'MISS'} {c.scenario}: {c.what} = {c.value} ({c.target})"
+        )
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

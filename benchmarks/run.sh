@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Run the benchmark suite: installs secretsync into .venv (as scripts/test.sh does) and awscli
+# into its own venv (it pins its own botocore), then writes benchmarks/RESULTS.md.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_venv.sh"
+if [ ! -x benchmarks/.awscli/bin/aws ]; then
+    "$PYTHON" -m venv benchmarks/.awscli
+    benchmarks/.awscli/bin/python -m pip install --quiet --disable-pip-version-check awscli
+fi
+exec .venv/bin/python benchmarks/run.py --aws benchmarks/.awscli/bin/aws "$@"
