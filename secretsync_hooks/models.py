@@ -7,6 +7,7 @@ traceback that shows one of these objects never shows what a key holds.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -113,3 +114,14 @@ class SyncPlan:
     @property
     def deletes(self) -> tuple[str, ...]:
         return tuple(op.key for op in self.ops if op.action is Action.DELETE)
+
+    def applied_to(self, values: Mapping[str, str]) -> dict[str, str]:
+        """``values`` with this plan's key operations applied; existing keys keep their order,
+        new keys follow."""
+        result = dict(values)
+        for op in self.ops:
+            if op.value is None:
+                result.pop(op.key, None)
+            else:
+                result[op.key] = op.value
+        return result

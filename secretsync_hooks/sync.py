@@ -171,7 +171,7 @@ def apply(
     """Carry out ``outcome.plan``; return the outcome with what was done."""
     if outcome.direction is Direction.PUSH:
         result = workspace.backend.apply(outcome.plan, workspace.snapshot, progress)
-        remote_after = _applied(workspace.snapshot.values, outcome.plan)
+        remote_after = outcome.plan.applied_to(workspace.snapshot.values)
         local_after = workspace.local.values()
     else:
         result = _write_local(workspace, outcome.plan)
@@ -224,17 +224,6 @@ def record_base(
     except (OSError, EnvFileError) as exc:
         # The sync itself succeeded; without a base the next comparison is two-way.
         workspace.warnings.append(f"could not record the last sync in {store.path}: {exc}")
-
-
-def _applied(values: Mapping[str, str], plan: SyncPlan) -> dict[str, str]:
-    after = dict(values)
-    for op in plan.ops:
-        if op.action is Action.DELETE:
-            after.pop(op.key, None)
-        else:
-            assert op.value is not None
-            after[op.key] = op.value
-    return after
 
 
 def _write_local(workspace: Workspace, plan: SyncPlan) -> ApplyResult:

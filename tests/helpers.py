@@ -8,6 +8,8 @@ from typing import Any
 
 import boto3
 
+from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
+
 SECRET = "myapp/production"
 PATH = "/myapp/production/"
 BACKENDS = ("secrets_manager", "parameter_store")
@@ -108,3 +110,20 @@ class Remote:
             except self.client.exceptions.ResourceNotFoundException:
                 return 0
         return sum(p["Version"] for p in self.client.describe_parameters()["Parameters"])
+
+
+def plan(*ops: KeyOp) -> SyncPlan:
+    """A push plan of ``ops``."""
+    return SyncPlan(Direction.PUSH, ops)
+
+
+def add(key: str, value: str) -> KeyOp:
+    return KeyOp(key, Action.ADD, value)
+
+
+def update(key: str, value: str) -> KeyOp:
+    return KeyOp(key, Action.UPDATE, value)
+
+
+def delete(key: str) -> KeyOp:
+    return KeyOp(key, Action.DELETE)

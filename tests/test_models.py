@@ -48,3 +48,15 @@ def test_plan_is_a_list_of_key_operations() -> None:
 def test_diff_entry_differs() -> None:
     assert DiffEntry("A", DiffState.LOCAL_ONLY, local="1").differs
     assert not DiffEntry("A", DiffState.UNCHANGED, local="1", remote="1").differs
+
+
+def test_a_plan_applies_only_its_keys_keeping_order() -> None:
+    plan = SyncPlan(
+        Direction.PUSH,
+        (KeyOp("B", Action.UPDATE, "2b"), KeyOp("A", Action.DELETE), KeyOp("N", Action.ADD, "n")),
+    )
+    assert list(plan.applied_to({"A": "1", "B": "2", "C": "3"}).items()) == [
+        ("B", "2b"),
+        ("C", "3"),
+        ("N", "n"),
+    ]

@@ -11,7 +11,8 @@ from secretsync_hooks.backends.base import PartialApplyError, RemoteSnapshot, Wr
 from secretsync_hooks.backends.parameter_store import ParameterStoreBackend
 from secretsync_hooks.config import ParameterStoreSettings
 from secretsync_hooks.errors import RemoteError
-from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
+from secretsync_hooks.models import Action
+from tests.helpers import add, delete, plan, update
 
 PATH = "/myapp/production/"
 
@@ -36,22 +37,6 @@ def remote() -> dict[str, str]:
         for p in page["Parameters"]:
             out[p["Name"][len(PATH) :]] = p["Value"]
     return out
-
-
-def plan(*ops: KeyOp) -> SyncPlan:
-    return SyncPlan(Direction.PUSH, ops)
-
-
-def add(key: str, value: str) -> KeyOp:
-    return KeyOp(key, Action.ADD, value)
-
-
-def update(key: str, value: str) -> KeyOp:
-    return KeyOp(key, Action.UPDATE, value)
-
-
-def delete(key: str) -> KeyOp:
-    return KeyOp(key, Action.DELETE)
 
 
 def client_error(code: str) -> ClientError:

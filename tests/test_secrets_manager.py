@@ -11,7 +11,8 @@ from secretsync_hooks.backends.base import RemoteSnapshot, WriteConflict
 from secretsync_hooks.backends.secrets_manager import SecretsManagerBackend
 from secretsync_hooks.config import SecretsManagerSettings
 from secretsync_hooks.errors import RemoteError
-from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
+from secretsync_hooks.models import Action
+from tests.helpers import add, delete, plan, update
 
 NAME = "myapp/production"
 
@@ -34,22 +35,6 @@ def current(name: str = NAME) -> dict[str, str]:
 
 def versions(name: str = NAME) -> list[dict[str, Any]]:
     return list(sm().list_secret_version_ids(SecretId=name, IncludeDeprecated=True)["Versions"])
-
-
-def plan(*ops: KeyOp) -> SyncPlan:
-    return SyncPlan(Direction.PUSH, ops)
-
-
-def add(key: str, value: str) -> KeyOp:
-    return KeyOp(key, Action.ADD, value)
-
-
-def update(key: str, value: str) -> KeyOp:
-    return KeyOp(key, Action.UPDATE, value)
-
-
-def delete(key: str) -> KeyOp:
-    return KeyOp(key, Action.DELETE)
 
 
 def put_plain(document: dict[str, str]) -> None:

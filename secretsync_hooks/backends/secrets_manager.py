@@ -24,7 +24,7 @@ from secretsync_hooks.backends.base import (
 )
 from secretsync_hooks.config import SecretsManagerSettings
 from secretsync_hooks.errors import RemoteError
-from secretsync_hooks.models import Action, SyncPlan
+from secretsync_hooks.models import SyncPlan
 
 MAX_SECRET_BYTES = 65_536
 _NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
@@ -187,7 +187,7 @@ class SecretsManagerBackend(Backend):
                     hint="Run the command again to create it.",
                 )
             _raise_conflicts(self.target, plan, snapshot, fresh)
-            merged = _merge(fresh.values, plan)
+            merged = plan.applied_to(fresh.values)
             if merged == dict(fresh.values):
                 return ApplyResult(applied=(), version=fresh.version)
             document = self._check_size(merged)
@@ -206,7 +206,7 @@ class SecretsManagerBackend(Backend):
 
     def _create(self, plan: SyncPlan) -> ApplyResult | None:
         """Create the secret; None if someone else created it first (then merge onto theirs)."""
-        merged = _merge({}, plan)
+        merged = plan.applied_to({})
         document = self._check_size(merged)
         token = str(uuid.uuid4())
         kwargs: dict[str, Any] = {
@@ -276,18 +276,6 @@ def _json_text(value: object) -> str:
     if isinstance(value, _JsonNumber):
         return str.__str__(value)
     return json.dumps(value)
-
-
-def _merge(base: Mapping[str, str], plan: SyncPlan) -> dict[str, str]:
-    """``base`` with the plan's key operations applied; existing keys keep their order."""
-    merged = dict(base)
-    for op in plan.ops:
-        if op.action is Action.DELETE:
-            merged.pop(op.key, None)
-        else:
-            assert op.value is not None
-            merged[op.key] = op.value
-    return merged
 
 
 def _raise_conflicts(
