@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.aws_proxy import AwsProxy  # noqa: E402
+from tests.aws_proxy import WRITE_ACTIONS, AwsProxy  # noqa: E402
 
 BIN = Path(sys.executable).parent
 SECRETSYNC = str(BIN / "secretsync")
@@ -364,14 +364,7 @@ def api_calls(report: Report) -> None:
         proxy.reset_counts()
         timed([SECRETSYNC, "push"], ps_root, env)
         ps_noop = dict(proxy.calls)
-    writes = {
-        "PutSecretValue",
-        "CreateSecret",
-        "UpdateSecretVersionStage",
-        "PutParameter",
-        "DeleteParameters",
-        "AddTagsToResource",
-    }
+    writes = WRITE_ACTIONS
 
     def write_count(calls: dict[str, int]) -> int:
         return sum(n for action, n in calls.items() if action in writes)

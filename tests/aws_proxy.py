@@ -29,6 +29,17 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
+# The API actions that change a remote, for tests and benchmarks that count writes.
+WRITE_ACTIONS = frozenset(
+    {
+        "PutSecretValue",
+        "CreateSecret",
+        "UpdateSecretVersionStage",
+        "PutParameter",
+        "DeleteParameters",
+        "AddTagsToResource",
+    }
+)
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
 

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from secretsync_hooks.cli import cli
+from tests.aws_proxy import WRITE_ACTIONS
 from tests.helpers import PATH, SECRET, Remote, write_config
 from tests.moto_server import THROTTLE, MotoServer, error
 
@@ -299,15 +300,7 @@ def test_bad_input(
     assert not (project / "gone").exists()
     assert not (project / "notadir").is_dir()
     assert _remote_state(remote, moto_server) == before_remote
-    writes = {
-        "PutSecretValue",
-        "CreateSecret",
-        "UpdateSecretVersionStage",
-        "PutParameter",
-        "DeleteParameters",
-        "AddTagsToResource",
-    }
-    assert not writes & set(moto_server.injector.calls)
+    assert not WRITE_ACTIONS & set(moto_server.injector.calls)
 
 
 def _remote_state(remote: Remote, server: MotoServer) -> object:
