@@ -23,9 +23,11 @@ from secretsync_hooks.errors import ExitCode, RefusedError
 
 if TYPE_CHECKING:
     from secretsync_hooks.config import Config
+    from secretsync_hooks.differ import Comparison
     from secretsync_hooks.formatters.terminal import Output
     from secretsync_hooks.masking import ValuePolicy
     from secretsync_hooks.models import Direction
+    from secretsync_hooks.sync import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -204,34 +206,35 @@ def cli() -> None:
     """
 
 
+def _compared(opts: Options, keys_only: bool) -> tuple[Workspace, Comparison]:
+    """Both sides read and compared; a comparison in agreement is recorded as the base."""
+    from secretsync_hooks.sync import open_workspace, record_if_in_sync
+
+    workspace = open_workspace(opts.load_config())
+    comparison = workspace.compare(keys_only=keys_only)
+    record_if_in_sync(workspace, comparison)
+    return workspace, comparison
+
+
 @cli.command()
 @common_options
 @keys_only_option
 def diff(opts: Options, keys_only: bool) -> int:
     """Show how the .env differs from AWS. Exit 0 in sync, 1 drift, 2 error."""
-    from secretsync_hooks.sync import open_workspace, record_if_in_sync
-
-    config = opts.load_config()
-    workspace = open_workspace(config)
-    comparison = workspace.compare(keys_only=keys_only)
-    record_if_in_sync(workspace, comparison)
-    output = opts.output()
+    workspace, comparison = _compared(opts, keys_only)
+    output, policy = opts.output(), opts.policy(workspace.config)
     if opts.json:
         from secretsync_hooks.formatters import json_fmt
 
         _warn(output, workspace.warnings)
-        document = json_fmt.comparison_document(workspace, "diff", comparison, opts.policy(config))
-        click.echo(json_fmt.dumps(document))
+        click.echo(
+            json_fmt.dumps(json_fmt.comparison_document(workspace, "diff", comparison, policy))
+        )
     else:
         from secretsync_hooks.formatters.terminal import render_comparison
 
         render_comparison(
-            output,
-            workspace,
-            comparison,
-            opts.policy(config),
-            verbose=opts.verbose,
-            quiet=opts.quiet,
+            output, workspace, comparison, policy, verbose=opts.verbose, quiet=opts.quiet
         )
     return int(ExitCode.OK if comparison.in_sync else ExitCode.DRIFT)
 
@@ -241,24 +244,15 @@ def diff(opts: Options, keys_only: bool) -> int:
 @keys_only_option
 def status(opts: Options, keys_only: bool) -> int:
     """One screen: where the settings come from, the remote's version, counts per state."""
-    from secretsync_hooks.sync import open_workspace
-
-    config = opts.load_config()
-    workspace = open_workspace(config)
-    comparison = workspace.compare(keys_only=keys_only)
+    workspace, comparison = _compared(opts, keys_only)
     ignored = workspace.backend.ignored()
     output = opts.output()
     if opts.json:
         from secretsync_hooks.formatters import json_fmt
 
         _warn(output, workspace.warnings)
-        document = json_fmt.comparison_document(
-            workspace, "status", comparison, opts.policy(config)
-        )
-        document["config"] = str(config.path)
-        document["sources"] = dict(config.sources)
-        document["ignored"] = list(ignored)
-        click.echo(json_fmt.dumps(document))
+        policy = opts.policy(workspace.config)
+        click.echo(json_fmt.dumps(json_fmt.status_document(workspace, comparison, policy, ignored)))
     else:
         from secretsync_hooks.formatters.terminal import render_status
 

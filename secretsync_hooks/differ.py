@@ -148,15 +148,7 @@ def plan_push(comparison: Comparison, *, prune: bool = False) -> SyncPlan:
     """
     if comparison.three_way:
         return _plan_three_way(comparison, Direction.PUSH, prune=prune)
-    ops = []
-    for entry in comparison.entries:
-        if entry.state is DiffState.LOCAL_ONLY:
-            ops.append(KeyOp(entry.key, Action.ADD, entry.local))
-        elif entry.state is DiffState.CHANGED:
-            ops.append(KeyOp(entry.key, Action.UPDATE, entry.local))
-        elif entry.state is DiffState.REMOTE_ONLY and prune:
-            ops.append(KeyOp(entry.key, Action.DELETE))
-    return SyncPlan(Direction.PUSH, tuple(ops))
+    return _plan_two_way(comparison, Direction.PUSH, prune=prune)
 
 
 def plan_pull(comparison: Comparison, *, prune: bool = False) -> SyncPlan:
@@ -168,15 +160,23 @@ def plan_pull(comparison: Comparison, *, prune: bool = False) -> SyncPlan:
     """
     if comparison.three_way:
         return _plan_three_way(comparison, Direction.PULL, prune=prune)
+    return _plan_two_way(comparison, Direction.PULL, prune=prune)
+
+
+def _plan_two_way(comparison: Comparison, direction: Direction, *, prune: bool) -> SyncPlan:
+    pushing = direction is Direction.PUSH
+    missing = DiffState.REMOTE_ONLY if pushing else DiffState.LOCAL_ONLY  # at the destination
+    extra = DiffState.LOCAL_ONLY if pushing else DiffState.REMOTE_ONLY
     ops = []
     for entry in comparison.entries:
-        if entry.state is DiffState.REMOTE_ONLY:
-            ops.append(KeyOp(entry.key, Action.ADD, entry.remote))
+        source = entry.local if pushing else entry.remote
+        if entry.state is extra:
+            ops.append(KeyOp(entry.key, Action.ADD, source))
         elif entry.state is DiffState.CHANGED:
-            ops.append(KeyOp(entry.key, Action.UPDATE, entry.remote))
-        elif entry.state is DiffState.LOCAL_ONLY and prune:
+            ops.append(KeyOp(entry.key, Action.UPDATE, source))
+        elif entry.state is missing and prune:
             ops.append(KeyOp(entry.key, Action.DELETE))
-    return SyncPlan(Direction.PULL, tuple(ops))
+    return SyncPlan(direction, tuple(ops))
 
 
 def _plan_three_way(comparison: Comparison, direction: Direction, *, prune: bool) -> SyncPlan:

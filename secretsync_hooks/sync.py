@@ -67,7 +67,7 @@ def open_workspace(config: Config, *, require_local: bool = False) -> Workspace:
         warnings.append(f"{config.env_file} does not exist yet; every remote key is remote-only")
     log.debug("read %d keys from %s", len(local.keys()), config.env_file)
     backend = get_backend(config)
-    warnings.extend(getattr(backend, "warnings", []))
+    warnings.extend(backend.warnings)
     snapshot = backend.read()
     redact.register(snapshot.values.values())
     warnings.extend(snapshot.warnings)

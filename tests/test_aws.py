@@ -147,3 +147,13 @@ def test_get_backend_builds_the_configured_backend(project: Path) -> None:
     assert (sm.kind, sm.target) == ("secrets_manager", "a/b")
     ps = get_backend(load_config(Overrides(backend="parameter_store"), environ={}))
     assert (ps.kind, ps.target) == ("parameter_store", "/a/b/")
+
+
+def test_botocore_parameter_reports_are_never_repeated() -> None:
+    report = "Invalid type for parameter Value, value: s3cr3t-canary-9Xq, type: <class 'int'>"
+    error = describe_aws_error(
+        bce.ParamValidationError(report=report), "ssm:PutParameter", "parameter /a/b"
+    )
+    assert error is not None
+    assert "botocore refused the request parameters for ssm:PutParameter" in error.message
+    assert "s3cr3t" not in str(error)

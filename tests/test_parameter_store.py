@@ -320,3 +320,13 @@ def test_deleting_an_already_deleted_key_is_fine() -> None:
     ssm().delete_parameter(Name=PATH + "A")
     b.apply(plan(delete("A")), snapshot)
     assert remote() == {}
+
+
+def test_a_failed_keys_reason_is_a_code_or_a_name_never_text() -> None:
+    from botocore.exceptions import ParamValidationError
+
+    from secretsync_hooks.backends.parameter_store import _reason
+
+    assert _reason(client_error("AccessDeniedException")) == "AccessDeniedException"
+    leaky = ParamValidationError(report="Invalid type for parameter Value, value: s3cr3t")
+    assert _reason(leaky) == "ParamValidationError"

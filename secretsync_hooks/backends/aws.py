@@ -231,7 +231,11 @@ def describe_aws_error(
             hint="Retry; raise SECRETSYNC_READ_TIMEOUT (seconds) on a slow network.",
         )
     if isinstance(exc, bce.ParamValidationError):
-        return RemoteError(f"invalid request for {action} on {resource}: {exc}")
+        # botocore's report quotes the offending parameter's value: never repeat it.
+        return RemoteError(
+            f"botocore refused the request parameters for {action} on {resource}",
+            hint="Rerun with --debug for botocore's report (known values are masked there).",
+        )
     if isinstance(exc, bce.BotoCoreError):
         return RemoteError(f"AWS request {action} on {resource} failed: {exc}")
     return None

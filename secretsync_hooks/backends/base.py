@@ -115,14 +115,15 @@ class Backend(abc.ABC):
 
     kind: str
     target: str
-
-    @abc.abstractmethod
-    def read(self) -> RemoteSnapshot:
-        """Read every key and value, with version information."""
+    warnings: list[str]  # about the configuration, found without calling AWS
 
     def ignored(self) -> tuple[str, ...]:
         """Remote names under the target that secretsync does not manage (for ``status``)."""
         return ()
+
+    @abc.abstractmethod
+    def read(self) -> RemoteSnapshot:
+        """Read every key and value, with version information."""
 
     @abc.abstractmethod
     def validate(self, plan: SyncPlan) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from secretsync_hooks.backends.aws import AwsSession, describe_aws_error, error_code
+from secretsync_hooks.backends.aws import AwsSession, error_code
 from secretsync_hooks.backends.base import (
     ApplyResult,
     Backend,
@@ -387,13 +387,11 @@ class _Conflict(Exception):
 
 
 def _reason(error: BaseException) -> str:
+    """Why one key failed: an AWS error code or an exception name, never its text (which
+    may quote the value)."""
     if isinstance(error, SecretSyncError):
         return error.message
-    described = describe_aws_error(error, "ssm:PutParameter", "the parameter")
-    if described is not None:
-        code = error_code(error)
-        return f"{code}" if code else described.message
-    return type(error).__name__
+    return error_code(error) or type(error).__name__
 
 
 def _batches(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:

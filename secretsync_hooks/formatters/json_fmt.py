@@ -79,6 +79,18 @@ def comparison_document(
     }
 
 
+def status_document(
+    workspace: Workspace, comparison: Comparison, policy: ValuePolicy, ignored: tuple[str, ...]
+) -> dict[str, Any]:
+    """The diff document plus where each setting came from and the ignored remote names."""
+    return {
+        **comparison_document(workspace, "status", comparison, policy),
+        "config": str(workspace.config.path),
+        "sources": dict(workspace.config.sources),
+        "ignored": list(ignored),
+    }
+
+
 def outcome_document(
     workspace: Workspace, outcome: SyncOutcome, policy: ValuePolicy, *, refused: bool = False
 ) -> dict[str, Any]:
