@@ -183,8 +183,7 @@ class _Cli(click.Group):
                     argv, prog_name or "secretsync", complete_var, standalone_mode=False, **extra
                 )
             except click.exceptions.Abort:
-                click.echo("Aborted; nothing was changed.", err=True)
-                return int(ExitCode.DRIFT)
+                raise KeyboardInterrupt from None  # Ctrl-C (or end of input) at a prompt
             except click.ClickException as exc:
                 exc.show()
                 return int(ExitCode.ERROR)
@@ -302,6 +301,8 @@ def _sync(opts: Options, direction: Direction, *, dry_run: bool, force: bool, pr
     outcome = sync.plan(workspace, direction, prune=prune)
     output = opts.output()
     policy = opts.policy(config)
+    if not opts.json and not opts.quiet:
+        terminal.render_notes(output, workspace, outcome.comparison)
 
     def render(result: sync.SyncOutcome, *, refused: bool = False) -> None:
         if opts.json:
@@ -317,15 +318,17 @@ def _sync(opts: Options, direction: Direction, *, dry_run: bool, force: bool, pr
             )
 
     if dry_run:
-        render(replace(outcome, dry_run=True))
+        render(replace(outcome, dry_run=True, refusal=None if force else outcome.refusal))
         return int(ExitCode.OK)
     try:
         sync.require_consent(
-            workspace, outcome, force=force, confirm=_prompt(opts, output, workspace, outcome)
+            outcome, force=force, confirm=_prompt(opts, output, workspace, outcome)
         )
     except RefusedError:
         if opts.json:
             render(outcome, refused=True)
+        else:
+            _warn(output, workspace.warnings)
         raise
     writes = len(outcome.plan.ops) if workspace.backend.kind == "parameter_store" else 0
     label = f"{direction.value}ing {len(outcome.plan.ops)} keys"
@@ -394,6 +397,33 @@ def config_command(opts: Options) -> int:
     else:
         keys = local.keys()
         click.echo(f"{'keys':<{width}}  {len(keys)}: {', '.join(keys)}")
+    return 0
+
+
+@cli.command()
+@common_options
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Drop every record in this repository's state directory, and the fingerprint key.",
+)
+def forget(opts: Options, everything: bool) -> int:
+    """Drop the record of the last sync for this .env and remote (no AWS call).
+
+    The next comparison is two-way, as before the first sync; the next successful sync
+    records a new one. Use it when a record is damaged or no longer describes your setup.
+    """
+    from secretsync_hooks.sync_base import BaseStore
+
+    store = BaseStore(opts.load_config())
+    if everything:
+        count = store.forget_all()
+        click.echo(f"Dropped {count} record(s) of the last sync in {store.directory}.")
+    elif store.forget():
+        click.echo(f"Dropped the record of the last sync ({store.path}).")
+    else:
+        click.echo("There was no record of the last sync for this .env and remote.")
     return 0
 
 

@@ -30,6 +30,12 @@ THREE_WAY = (
     DiffState.LOCAL_DELETED,
     DiffState.REMOTE_DELETED,
 )
+# A lost, emptied or replaced .env looks like more than half of the remote's keys missing or
+# different locally; so does a push or pull that would overwrite or delete that many at once.
+# Either needs a person to look (and --force), whatever the record of the last sync says.
+MASS_SHARE = 0.5
+MASS_MINIMUM = 2
+
 # State -> which way fixes it.
 _PUSH_STATES = {DiffState.LOCAL_MODIFIED, DiffState.LOCAL_ADDED, DiffState.LOCAL_DELETED}
 _PULL_STATES = {DiffState.REMOTE_MODIFIED, DiffState.REMOTE_ADDED, DiffState.REMOTE_DELETED}
@@ -184,6 +190,11 @@ def _plan_three_way(comparison: Comparison, direction: Direction, *, prune: bool
     mine = _PUSH_STATES if pushing else _PULL_STATES
     ops = []
     for entry in comparison.entries:
+        if not pushing and prune and entry.state is DiffState.LOCAL_ADDED:
+            # pull --prune drops local keys AWS lacks, as in two-way; they were never
+            # synced, so this needs --force (see needs_force).
+            ops.append(KeyOp(entry.key, Action.DELETE))
+            continue
         if entry.state not in mine and entry.state is not DiffState.CONFLICT:
             continue
         source, destination = entry.local, entry.remote
@@ -204,10 +215,38 @@ def needs_force(comparison: Comparison, plan: SyncPlan) -> tuple[KeyOp, ...]:
     """The operations of ``plan`` that need --force (or a yes at the prompt).
 
     Two-way, anything that overwrites or deletes a value at the destination, since nothing
-    says which side is newer.  Three-way, only the conflicts: every other change is known to
-    have been made on one side only.
+    says which side is newer.  Three-way, the conflicts, and the deletion of a key that was
+    added at the destination and never synced (``pull --prune``): every other change is
+    known to have been made on one side only.
     """
     if comparison.three_way:
-        conflicts = {e.key for e in comparison.entries if e.state is DiffState.CONFLICT}
-        return tuple(op for op in plan.ops if op.key in conflicts)
+        risky = {DiffState.CONFLICT}
+        if plan.direction is Direction.PULL:
+            risky.add(DiffState.LOCAL_ADDED)
+        keys = {e.key for e in comparison.entries if e.state in risky}
+        return tuple(op for op in plan.ops if op.key in keys)
     return tuple(op for op in plan.ops if op.action is not Action.ADD)
+
+
+def is_mass(changed: int, total: int) -> bool:
+    """Whether ``changed`` of ``total`` keys is "more than half, and more than a couple"."""
+    return changed > MASS_MINIMUM and changed > MASS_SHARE * total
+
+
+_LOCAL_SUSPECT = {
+    DiffState.REMOTE_ONLY,
+    DiffState.CHANGED,
+    DiffState.LOCAL_DELETED,
+    DiffState.LOCAL_MODIFIED,
+    DiffState.CONFLICT,
+}
+
+
+def looks_replaced(comparison: Comparison) -> tuple[int, int] | None:
+    """(keys missing or different locally, remote keys) when that is more than half of the
+    remote's keys: what a lost, emptied or replaced .env looks like."""
+    if comparison.keys_only:
+        return None
+    remote_keys = sum(1 for e in comparison.entries if e.remote is not None)
+    suspect = sum(1 for e in comparison.entries if e.state in _LOCAL_SUSPECT)
+    return (suspect, remote_keys) if is_mass(suspect, remote_keys) else None

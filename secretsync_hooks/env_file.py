@@ -21,10 +21,11 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from secretsync_hooks import interrupts
 from secretsync_hooks.errors import EnvFileError
 from secretsync_hooks.models import EnvVar
 
@@ -239,6 +240,9 @@ class EnvFile:
             if chunk.key is not None:
                 self._index.setdefault(chunk.key, []).append(chunk)
         self._newline: str | None = None
+        # What was on disk when the file was read: (stat signature, bytes), or None if the
+        # file did not exist.  A write first checks that nobody changed it since.
+        self._on_disk: tuple[tuple[int, int, int, int], bytes] | None = None
 
     # -- reading -------------------------------------------------------------------------
     @classmethod
@@ -261,7 +265,7 @@ class EnvFile:
     def load(cls, path: Path, *, missing_ok: bool = False) -> EnvFile:
         """Read and parse ``path``. A missing file is an error unless ``missing_ok``."""
         try:
-            data = path.read_bytes()
+            signature, data = _read_with_signature(path)
         except FileNotFoundError:
             if missing_ok:
                 return cls([], path=path, existed=False)
@@ -280,7 +284,9 @@ class EnvFile:
                 f"{path}: not UTF-8 text (invalid byte at offset {exc.start})",
                 hint="Save the file as UTF-8.",
             ) from None
-        return cls.parse(text, path=path)
+        parsed = cls.parse(text, path=path)
+        parsed._on_disk = (signature, data)
+        return parsed
 
     def values(self) -> dict[str, str]:
         """Key -> value: the last value of a duplicated key wins, its first position is kept."""
@@ -368,11 +374,35 @@ class EnvFile:
         return self.render_text().encode("utf-8")
 
     def write(self, path: Path | None = None) -> None:
-        """Write atomically to ``path`` (default: where it was read from)."""
+        """Write atomically to ``path`` (default: where it was read from).
+
+        Writing back to the file this was read from first checks that the file is still as
+        it was read (size, mtime and content): an editor's save made meanwhile, during an AWS
+        call or a prompt, is never silently overwritten.
+        """
         target = path if path is not None else self.path
         if target is None:
             raise ValueError("no path to write to")
-        write_atomic(target, self.render())
+        data = self.render()
+        check = self._unchanged_on_disk if target == self.path else None
+        write_atomic(target, data, check=check)
+
+    def _unchanged_on_disk(self, path: Path) -> None:
+        try:
+            now: tuple[tuple[int, int, int, int], bytes] | None = _read_with_signature(path)
+        except FileNotFoundError:
+            now = None
+        except OSError as exc:
+            raise EnvFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        before = self._on_disk
+        if (before is None) != (now is None) or (
+            before is not None and now is not None and before[1] != now[1]
+        ):
+            raise EnvFileError(
+                f"{path} changed while secretsync was running (saved by an editor?); "
+                "nothing was written to it",
+                hint="Run the command again: it starts from the file as it is now.",
+            )
 
 
 def _check_value(value: str) -> None:
@@ -431,7 +461,20 @@ def interpolation_keys(values: Iterable[tuple[str, str]]) -> list[str]:
     return [key for key, value in values if "${" in value]
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def _read_with_signature(path: Path) -> tuple[tuple[int, int, int, int], bytes]:
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        data = fh.read()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), data
+
+
+def write_atomic(
+    path: Path,
+    data: bytes,
+    *,
+    mode: int | None = None,
+    check: Callable[[Path], None] | None = None,
+) -> None:
     """Replace ``path`` with ``data`` so that a reader sees the old file or the new, never half.
 
     A temporary file in the same directory is written, flushed and fsynced, given the old
@@ -459,7 +502,10 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        if check is not None:
+            check(path)
+        with interrupts.critical(deliver=False):  # once renamed, the write has happened
+            os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()

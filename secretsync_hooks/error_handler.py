@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import TextIO
 
+from secretsync_hooks import interrupts
 from secretsync_hooks.errors import ExitCode, SecretSyncError
 from secretsync_hooks.redact import redact
 
@@ -30,8 +31,10 @@ def report(
             out.write(redact(f"{exc.hint}\n"))
         return int(exc.exit_code)
     if isinstance(exc, KeyboardInterrupt):
-        out.write(f"{prog}: interrupted\n")
-        return 130
+        # Writers turn an interrupt after their first write into an Interrupted error with
+        # the exact report; a bare one means nothing was written.
+        out.write(f"{prog}: Interrupted; nothing was changed.\n")
+        return int(ExitCode.INTERRUPTED)
     detail = redact(str(exc)).splitlines()
     what = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
     out.write(f"{prog}: unexpected error: {what}\n")
@@ -40,9 +43,17 @@ def report(
     return int(ExitCode.ERROR)
 
 
-def guarded(func: Callable[[], int], *, debug: bool, prog: str = "secretsync") -> int:
-    """Run ``func`` and turn whatever it raises into a message and an exit code."""
+def guarded(
+    func: Callable[[], int],
+    *,
+    debug: bool,
+    prog: str = "secretsync",
+    stream: TextIO | None = None,
+) -> int:
+    """Run ``func`` with Ctrl-C and SIGTERM as exceptions, and turn whatever it raises into
+    a message and an exit code."""
     try:
-        return func()
+        with interrupts.handled():
+            return func()
     except (Exception, KeyboardInterrupt) as exc:
-        return report(exc, debug=debug, prog=prog)
+        return report(exc, debug=debug, prog=prog, stream=stream)

@@ -14,6 +14,7 @@ class ExitCode(enum.IntEnum):
     OK = 0  # in sync, or the requested change was made
     DRIFT = 1  # drift found, or a change was refused (conflict, needs --force)
     ERROR = 2  # bad input, bad config, AWS could not be asked, ...
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 
 
 class SecretSyncError(Exception):
@@ -53,3 +54,9 @@ class RefusedError(SecretSyncError):
     """A change was refused on purpose (a conflict, or it needs --force); nothing was changed."""
 
     exit_code = ExitCode.DRIFT
+
+
+class Interrupted(SecretSyncError):
+    """Ctrl-C or SIGTERM after writes began: the message says exactly what was written."""
+
+    exit_code = ExitCode.INTERRUPTED

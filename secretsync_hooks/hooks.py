@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from secretsync_hooks.error_handler import report
+from secretsync_hooks.error_handler import guarded, report
 from secretsync_hooks.errors import AwsUnavailableError, ConfigError, ExitCode
 
 EXAMPLE_SUFFIXES = ("example", "sample", "template")
@@ -20,12 +20,23 @@ EXAMPLE_SUFFIXES = ("example", "sample", "template")
 
 def check_main(argv: Sequence[str] | None = None) -> int:
     """secretsync-check (pre-commit stage): fail when the .env has drifted from AWS."""
-    return _check(argv, hook_id="secretsync-check", git_command="git commit")
+    return _guarded(
+        argv, lambda: _check(argv, hook_id="secretsync-check", git_command="git commit")
+    )
 
 
 def check_push_main(argv: Sequence[str] | None = None) -> int:
     """secretsync-check-push (pre-push stage): the same check before a push."""
-    return _check(argv, hook_id="secretsync-check-push", git_command="git push")
+    return _guarded(
+        argv, lambda: _check(argv, hook_id="secretsync-check-push", git_command="git push")
+    )
+
+
+def _guarded(argv: Sequence[str] | None, func: Callable[[], int]) -> int:
+    """The CLI's error path for a hook: one message on stdout (pre-commit shows it), no
+    traceback unless --debug, exit 130 on Ctrl-C or SIGTERM."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return guarded(func, debug="--debug" in args, stream=sys.stdout)
 
 
 def _check(argv: Sequence[str] | None, *, hook_id: str, git_command: str) -> int:
@@ -101,6 +112,10 @@ def _check_one(environment: str | None, args: argparse.Namespace, skip: str) -> 
 
 def forbid_env_main(argv: Sequence[str] | None = None) -> int:
     """secretsync-forbid-env: fail when a .env file is staged for commit. No AWS involved."""
+    return _guarded(argv, lambda: _forbid_env(argv))
+
+
+def _forbid_env(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="secretsync-forbid-env", description="Refuse to commit .env files."
     )

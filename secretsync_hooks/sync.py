@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from secretsync_hooks import redact
+from secretsync_hooks import interrupts, redact
 from secretsync_hooks.backends import get_backend
 from secretsync_hooks.backends.base import ApplyResult, Backend, Progress, RemoteSnapshot
 from secretsync_hooks.config import Config
@@ -18,13 +18,14 @@ from secretsync_hooks.differ import (
     Comparison,
     compare,
     compare_three_way,
+    is_mass,
     needs_force,
     plan_pull,
     plan_push,
 )
 from secretsync_hooks.env_file import EnvFile, interpolation_keys
 from secretsync_hooks.errors import EnvFileError, RefusedError, RemoteError
-from secretsync_hooks.models import Action, Direction, SyncPlan
+from secretsync_hooks.models import Action, DiffState, Direction, SyncPlan
 from secretsync_hooks.sync_base import Base, BaseError, BaseStore
 
 log = logging.getLogger("secretsync")
@@ -44,6 +45,8 @@ class Workspace:
     warnings: list[str] = field(default_factory=list)
     store: BaseStore | None = None
     base: Base | None = None
+    # Why the comparison is two-way although a record of an earlier sync exists.
+    two_way_reason: str | None = None
 
     @property
     def remote_name(self) -> str:
@@ -71,13 +74,6 @@ def open_workspace(config: Config, *, require_local: bool = False) -> Workspace:
     snapshot = backend.read()
     redact.register(snapshot.values.values())
     warnings.extend(snapshot.warnings)
-    store = BaseStore(config)
-    try:
-        base = store.load()
-    except BaseError as exc:
-        # Never trusted: compare two-way; the next successful sync writes a good one.
-        warnings.append(f"ignoring the record of the last sync: {exc}")
-        base = None
     log.debug(
         "read %d keys from %s %s (exists=%s, version=%s)",
         len(snapshot.values),
@@ -86,7 +82,50 @@ def open_workspace(config: Config, *, require_local: bool = False) -> Workspace:
         snapshot.exists,
         snapshot.version_label,
     )
-    return Workspace(config, local, backend, snapshot, warnings, store, base)
+    workspace = Workspace(config, local, backend, snapshot, warnings)
+    _attach_base(workspace)
+    return workspace
+
+
+def _attach_base(workspace: Workspace) -> None:
+    """Use the record of the last sync only where it describes exactly these two sides.
+
+    It must be this pairing's (the same resolved .env file, backend, target and region), of
+    the same remote (AWS's identity for it, which carries the account), and both sides must
+    have something in them: a missing or empty .env, or a remote that does not exist, is no
+    evidence that every key was deleted.  Otherwise the comparison is two-way, and one line
+    says why.
+    """
+    config = workspace.config
+    store = workspace.store = BaseStore(config)
+    try:
+        base = store.load()
+    except BaseError as exc:
+        # Never trusted; the next successful sync replaces it with a good one.
+        workspace.warnings.append(
+            f"ignoring the record of the last sync: {exc}; comparing two-way "
+            f"(`{exc.reset}` clears it, and the next sync records a new one)"
+        )
+        return
+    if base is None:
+        other = store.other_pairing()
+        if other is not None and other.pairing is not None:
+            why = "; ".join(store.pairing.differences(other.pairing))
+            workspace.two_way_reason = f"the last sync recorded for this environment: {why}"
+        return
+    snapshot = workspace.snapshot
+    if not workspace.local.existed:
+        reason = f"{config.env_file} does not exist"
+    elif not workspace.local.keys():
+        reason = f"{config.env_file} holds no keys"
+    elif not snapshot.exists:
+        reason = f"{workspace.remote_name} does not exist in {config.region}"
+    elif base.identity is not None and snapshot.identity not in (None, base.identity):
+        reason = f"the last sync was with {base.identity}, not {snapshot.identity}"
+    else:
+        workspace.base = base
+        return
+    workspace.two_way_reason = reason
 
 
 @dataclass(frozen=True)
@@ -98,6 +137,10 @@ class SyncOutcome:
     plan: SyncPlan
     dry_run: bool = False
     result: ApplyResult | None = None
+    # Keys that only --prune would remove at the destination (deleted locally, for a push).
+    held_back: tuple[str, ...] = ()
+    # Why the plan needs --force (or a yes at the prompt); None when it does not.
+    refusal: str | None = None
 
     @property
     def version(self) -> str | None:
@@ -119,73 +162,126 @@ def plan(workspace: Workspace, direction: Direction, *, prune: bool = False) -> 
     log.debug(
         "%s plan: %s", direction.value, ", ".join(f"{o.action.value} {o.key}" for o in planned.ops)
     )
-    return SyncOutcome(direction, comparison, planned)
+    held_back: tuple[str, ...] = ()
+    if not prune:
+        planner = plan_push if direction is Direction.PUSH else plan_pull
+        pruned = planner(comparison, prune=True)
+        planned_keys = {op.key for op in planned.ops}
+        held_back = tuple(op.key for op in pruned.of(Action.DELETE) if op.key not in planned_keys)
+    return SyncOutcome(
+        direction,
+        comparison,
+        planned,
+        held_back=held_back,
+        refusal=refusal(workspace, comparison, planned),
+    )
 
 
-def require_consent(
-    workspace: Workspace, outcome: SyncOutcome, *, force: bool, confirm: Confirm | None
-) -> None:
-    """Refuse (exit 1, nothing changed) what needs --force, unless forced or confirmed.
+def mass_change(workspace: Workspace, plan: SyncPlan) -> tuple[int, int, int] | None:
+    """(overwrites, deletes, destination keys) when ``plan`` changes that many at once."""
+    pushing = plan.direction is Direction.PUSH
+    total = len(workspace.snapshot.values) if pushing else len(workspace.local.keys())
+    overwrites = len(plan.of(Action.UPDATE))
+    deletes = len(plan.of(Action.DELETE))
+    if is_mass(overwrites + deletes, total):
+        return overwrites, deletes, total
+    return None
 
-    Two-way, that is any overwrite or delete at the destination; three-way, only conflicts.
+
+def refusal(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> str | None:
+    """Why ``plan`` needs --force (or a yes at the prompt), or None if it does not.
+
+    Two-way, any overwrite or delete at the destination; three-way, only conflicts and
+    deletions of keys never synced; either way, a plan that changes more than half of the
+    destination's keys at once (the mass-change guard).
     """
-    risky = needs_force(outcome.comparison, outcome.plan)
-    if not risky or force:
+    risky = needs_force(comparison, plan)
+    mass = mass_change(workspace, plan)
+    if not risky and mass is None:
+        return None
+    verb = plan.direction.value
+    where = (
+        workspace.remote_name
+        if plan.direction is Direction.PUSH
+        else str(workspace.config.env_file)
+    )
+    parts = []
+    if mass is not None:
+        overwrites, deletes, total = mass
+        counts = " and ".join(
+            f"{action} {count}"
+            for action, count in (("overwrite", overwrites), ("delete", deletes))
+            if count
+        )
+        parts.append(f"{verb} would {counts} of the {total} keys in {where} at once")
+    conflicts = [op.key for op in risky if op.key in _conflict_keys(comparison)]
+    others = [op for op in risky if op.key not in conflicts]
+    if conflicts:
+        parts.append(f"conflict: {', '.join(conflicts)} changed on both sides since the last sync")
+    if others:
+        updates = [op.key for op in others if op.action is Action.UPDATE]
+        deletes_ = [op.key for op in others if op.action is Action.DELETE]
+        detail = []
+        if updates:
+            detail.append(f"overwrite {len(updates)} value(s) ({', '.join(updates)})")
+        if deletes_:
+            detail.append(f"delete {len(deletes_)} key(s) ({', '.join(deletes_)})")
+        parts.append(f"{verb} would {' and '.join(detail)} in {where}")
+    return "; ".join(parts)
+
+
+def require_consent(outcome: SyncOutcome, *, force: bool, confirm: Confirm | None) -> None:
+    """Refuse (exit 1, nothing changed) what needs --force, unless forced or confirmed."""
+    what = outcome.refusal
+    if force or what is None:
         return
     pushing = outcome.direction is Direction.PUSH
-    other = "pull" if pushing else "push"
-    keys = ", ".join(op.key for op in risky)
-    if outcome.comparison.three_way:
-        what = f"conflict: {keys} changed on both sides since the last sync"
-        question = f"{what}. {outcome.direction.value} anyway, keeping the " + (
-            "local values?" if pushing else "values in AWS?"
-        )
-        hint = (
-            "`secretsync push --force` keeps your values, `secretsync pull --force` takes the "
-            "ones in AWS; `secretsync diff` shows the conflicts."
-        )
-    else:
-        where = workspace.remote_name if pushing else str(workspace.config.env_file)
-        updates = [op.key for op in risky if op.action is Action.UPDATE]
-        deletes = [op.key for op in risky if op.action is Action.DELETE]
-        parts = []
-        if updates:
-            parts.append(f"overwrite {len(updates)} value(s) ({', '.join(updates)})")
-        if deletes:
-            parts.append(f"delete {len(deletes)} key(s) ({', '.join(deletes)})")
-        what = f"{outcome.direction.value} would {' and '.join(parts)} in {where}"
-        question = f"{what}. Continue?"
-        keep = "remote" if pushing else "local"
-        hint = (
-            f"Rerun with --force to do it, or run `secretsync {other}` first to keep the "
-            f"{keep} values; `secretsync diff` shows the differences."
-        )
+    keep = "your values" if pushing else "the values in AWS"
+    question = f"{what}. {outcome.direction.value.capitalize()} anyway, keeping {keep}?"
+    hint = (
+        f"`secretsync {outcome.direction.value} --force` does it, keeping {keep}; "
+        "`secretsync diff` shows every key first."
+    )
     if confirm is not None and confirm(question):
         return
     raise RefusedError(f"{what}; nothing was changed", hint=hint)
 
 
+def _conflict_keys(comparison: Comparison) -> set[str]:
+    return {e.key for e in comparison.entries if e.state is DiffState.CONFLICT}
+
+
 def apply(
     workspace: Workspace, outcome: SyncOutcome, *, progress: Progress | None = None
 ) -> SyncOutcome:
-    """Carry out ``outcome.plan``; return the outcome with what was done."""
-    if outcome.direction is Direction.PUSH:
-        result = workspace.backend.apply(outcome.plan, workspace.snapshot, progress)
-        remote_after = outcome.plan.applied_to(workspace.snapshot.values)
-        local_after = workspace.local.values()
-    else:
-        result = _write_local(workspace, outcome.plan)
-        remote_after = dict(workspace.snapshot.values)
-        local_after = workspace.local.values()
-    record_base(workspace, local_after, remote_after, result)
-    return SyncOutcome(outcome.direction, outcome.comparison, outcome.plan, False, result)
+    """Carry out ``outcome.plan``; return the outcome with what was done.
+
+    Once the write is done, an interrupt no longer changes the answer: recording the last
+    sync and reporting go on, since the change has been made.
+    """
+    done = False
+    try:
+        if outcome.direction is Direction.PUSH:
+            result = workspace.backend.apply(outcome.plan, workspace.snapshot, progress)
+            remote_after = outcome.plan.applied_to(workspace.snapshot.values)
+        else:
+            result = _write_local(workspace, outcome.plan)
+            remote_after = dict(workspace.snapshot.values)
+        done = True
+        with interrupts.critical(deliver=False):
+            record_base(workspace, workspace.local.values(), remote_after, result)
+    except KeyboardInterrupt:
+        if not done:
+            raise
+    return replace(outcome, dry_run=False, result=result)
 
 
 def record_if_in_sync(workspace: Workspace, comparison: Comparison) -> None:
     """After a diff that finds both sides agreeing (values, not just key names): record it."""
     if comparison.in_sync and not comparison.keys_only:
         values = workspace.local.values()
-        record_base(workspace, values, dict(workspace.snapshot.values), None)
+        with interrupts.critical():
+            record_base(workspace, values, dict(workspace.snapshot.values), None)
 
 
 def record_base(
@@ -196,10 +292,29 @@ def record_base(
 ) -> None:
     """Record agreement key by key: a key the two sides agree on gets the agreed value's
     fingerprint; a key gone from both is dropped; any other key keeps its old entry, so a
-    change made on one side only still shows as such next time."""
+    change made on one side only still shows as such next time.
+
+    The change itself has been made by now: failing to record it (an unwritable git
+    directory, a damaged key file) is a warning, never a failure of the command.
+    """
     store = workspace.store
     if store is None:
         return
+    try:
+        _record(store, workspace, local, remote, result)
+    except (OSError, EnvFileError, BaseError, ValueError) as exc:
+        # Without a record the next comparison is two-way: safe, only more cautious.
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        workspace.warnings.append(f"could not record the last sync in {store.path}: {detail}")
+
+
+def _record(
+    store: BaseStore,
+    workspace: Workspace,
+    local: Mapping[str, str],
+    remote: Mapping[str, str],
+    result: ApplyResult | None,
+) -> None:
     old = workspace.base
     fingerprints = dict(old.fingerprints) if old else {}
     versions = dict(old.versions) if old else {}
@@ -214,16 +329,17 @@ def record_base(
         elif mine is None and theirs is None:
             fingerprints.pop(key, None)
             versions.pop(key, None)
+    identity = (
+        workspace.snapshot.identity
+        or (result.identity if result else None)
+        or (old.identity if old else None)
+    )
     if old is not None and (
-        (dict(old.fingerprints), dict(old.versions), old.remote_version)
-        == (fingerprints, versions, remote_version)
+        (dict(old.fingerprints), dict(old.versions), old.remote_version, old.identity)
+        == (fingerprints, versions, remote_version, identity)
     ):
         return  # nothing new agreed: no write (a hook runs this on every commit)
-    try:
-        store.save(fingerprints, versions, remote_version)
-    except (OSError, EnvFileError) as exc:
-        # The sync itself succeeded; without a base the next comparison is two-way.
-        workspace.warnings.append(f"could not record the last sync in {store.path}: {exc}")
+    store.save(fingerprints, versions, remote_version, identity)
 
 
 def _write_local(workspace: Workspace, plan: SyncPlan) -> ApplyResult:

@@ -26,23 +26,78 @@ from typing import Any
 from secretsync_hooks.config import Config
 from secretsync_hooks.env_file import write_atomic
 
-FORMAT = 1
+FORMAT = 2  # 2: bound to a pairing (env file, backend, target, region, identity)
 KEY_BYTES = 32
+_RESET_ALL = "secretsync forget --all"
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
+class Pairing:
+    """What a record of the last sync is about: one .env file and one remote, exactly.
+
+    A record made for another pairing says nothing about this one: after syncing ``.env``, a
+    push from ``.env.example``, a typo in ``--env-file`` or a stale copy of the secret in
+    another region must not be read as "these keys were changed or deleted since".
+    """
+
+    env_file: str  # resolved, absolute
+    backend: str
+    target: str
+    region: str | None
+
+    @classmethod
+    def of(cls, config: Config) -> Pairing:
+        return cls(str(config.env_file.resolve()), config.backend, config.target, config.region)
+
+    def fields(self) -> dict[str, str | None]:
+        return {
+            "env_file": self.env_file,
+            "backend": self.backend,
+            "target": self.target,
+            "region": self.region,
+        }
+
+    def differences(self, other: Pairing) -> list[str]:
+        """How ``other`` (what a record is about) differs from this pairing, for people."""
+        labels = {
+            "env_file": "the .env file",
+            "backend": "the backend",
+            "target": "the remote",
+            "region": "the region",
+        }
+        mine, theirs = self.fields(), other.fields()
+        return [
+            f"{labels[name]} was {theirs[name] or '(none)'}, not {mine[name] or '(none)'}"
+            for name in labels
+            if mine[name] != theirs[name]
+        ]
+
+
+@dataclass(frozen=True)
 class Base:
-    """The last agreed state of one environment."""
+    """The last agreed state of one pairing."""
 
     recorded_at: datetime.datetime
     remote_version: str | None
     fingerprints: Mapping[str, str] = field(repr=False)
     versions: Mapping[str, str] = field(default_factory=dict)
+    pairing: Pairing | None = None
+    # The remote's identity as AWS reported it when the record was made (an ARN, which
+    # carries the account and region): a same-named secret elsewhere is another remote.
+    identity: str | None = None
 
 
 class BaseError(Exception):
-    """The stored base cannot be trusted; it is reported once and ignored."""
+    """The stored base cannot be trusted; it is reported once and ignored.
+
+    ``reset`` is the command that clears it: ``forget`` for one record, ``forget --all``
+    when the fingerprint key itself is damaged (no record can be checked without it).
+    """
+
+    def __init__(self, message: str, *, reset: str = "secretsync forget") -> None:
+        super().__init__(message)
+        self.reset = reset
 
 
 def git_dir(start: Path) -> Path | None:
@@ -78,17 +133,22 @@ def state_dir(config: Config, environ: Mapping[str, str] | None = None) -> Path:
 
 
 class BaseStore:
-    """Reads and writes the base of one environment."""
+    """Reads and writes the record of the last sync of one pairing.
+
+    One file per pairing: ``base-<environment>-<slot>-<pairing>.json``, where the slot names
+    the config file and environment, so the records of other pairings of the same slot can be
+    found to say why none applies.
+    """
 
     def __init__(self, config: Config, environ: Mapping[str, str] | None = None) -> None:
         self.config = config
+        self.pairing = Pairing.of(config)
         self.directory = state_dir(config, environ)
-        identity = "\0".join(
-            [str(config.path.resolve()), config.environment or "", config.backend, config.target]
-        )
-        digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:20]
+        slot = _digest(str(config.path.resolve()), config.environment or "")
+        pair = _digest(*(value or "" for value in self.pairing.fields().values()))
         label = re.sub(r"[^A-Za-z0-9_.-]", "_", config.environment or "default")[:40]
-        self.path = self.directory / f"base-{label}-{digest}.json"
+        self._prefix = f"base-{label}-{slot}-"
+        self.path = self.directory / f"{self._prefix}{pair}.json"
         self._key_path = self.directory / "key"
         self._key: bytes | None = None
 
@@ -103,71 +163,109 @@ class BaseStore:
                 return None
             return self._create_key()
         except (OSError, UnicodeDecodeError) as exc:
-            raise BaseError(f"cannot read {self._key_path}: {exc}") from None
+            raise BaseError(
+                f"cannot read {self._key_path}: {_reason(exc)}", reset=_RESET_ALL
+            ) from None
         try:
             key = bytes.fromhex(text)
         except ValueError:
-            raise BaseError(f"{self._key_path} is not a hex key") from None
+            raise BaseError(f"{self._key_path} is not a hex key", reset=_RESET_ALL) from None
         if len(key) != KEY_BYTES:
-            raise BaseError(f"{self._key_path} holds a key of the wrong length")
+            raise BaseError(f"{self._key_path} holds a key of the wrong length", reset=_RESET_ALL)
         self._key = key
         return key
 
     def _create_key(self) -> bytes:
         import secrets  # only the first sync of a repository makes a key
+        import tempfile
 
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_bytes(KEY_BYTES)
+        # Written whole to a temporary file, then linked into place: the key file either does
+        # not exist or holds a whole key (a kill mid-write cannot leave an empty one), and the
+        # link fails if another first sync got there first, so both end up with one key.
+        fd, tmp_name = tempfile.mkstemp(prefix=".key.", suffix=".tmp", dir=self.directory)
         try:
-            # O_EXCL: two first syncs at once must not end with two different keys.
-            fd = os.open(self._key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            loaded = self._load_key(create=False)
-            assert loaded is not None
-            return loaded
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(key.hex() + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                os.fchmod(fh.fileno(), 0o600)
+                fh.write(key.hex() + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp_name, self._key_path)
+            except FileExistsError:
+                loaded = self._load_key(create=False)
+                assert loaded is not None
+                return loaded
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
         self._key = key
         return key
 
     def fingerprint(self, key: str, value: str) -> str:
         secret = self._load_key(create=True)
         assert secret is not None
-        message = key.encode("utf-8") + b"\0" + value.encode("utf-8")
+        message = (
+            key.encode("utf-8", "surrogatepass") + b"\0" + value.encode("utf-8", "surrogatepass")
+        )
         return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
     # -- the base -------------------------------------------------------------------------------
     def load(self) -> Base | None:
-        """The stored base; None if there is none yet; :class:`BaseError` if it is unusable."""
+        """The record of this pairing; None if there is none; :class:`BaseError` if unusable."""
+        base = self._read(self.path)
+        if base is not None and base.pairing != self.pairing:
+            raise BaseError(f"{self.path} was recorded for another pairing")
+        return base
+
+    def _read(self, path: Path) -> Base | None:
         try:
-            raw = self.path.read_bytes()
+            raw = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise BaseError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+            raise BaseError(f"cannot read {path}: {_reason(exc)}") from None
         if self._load_key(create=False) is None:
-            raise BaseError(f"{self.path} exists but its key {self._key_path} is missing")
+            raise BaseError(
+                f"{path} exists but its key {self._key_path} is missing", reset=_RESET_ALL
+            )
         try:
-            data = json.loads(raw.decode("utf-8"))
-            return _parse(data, self.config)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise BaseError(f"{self.path} is corrupt ({type(exc).__name__})") from None
+            return _parse(json.loads(raw.decode("utf-8")))
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise BaseError(f"{path} is corrupt ({_reason(exc)})") from None
+
+    def other_pairing(self) -> Base | None:
+        """The newest readable record of this config and environment for another pairing."""
+        found: list[Base] = []
+        try:
+            candidates = [
+                p for p in self.directory.glob(f"{self._prefix}*.json") if p.name != self.path.name
+            ]
+        except OSError:
+            return None
+        for candidate in candidates:
+            try:
+                base = self._read(candidate)
+            except BaseError:
+                continue
+            if base is not None and base.pairing is not None:
+                found.append(base)
+        return max(found, key=lambda b: b.recorded_at, default=None)
 
     def save(
         self,
         fingerprints: Mapping[str, str],
         versions: Mapping[str, str],
         remote_version: str | None,
+        identity: str | None,
     ) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         document = {
             "format": FORMAT,
             "config": str(self.config.path.resolve()),
             "environment": self.config.environment,
-            "backend": self.config.backend,
-            "target": self.config.target,
+            **self.pairing.fields(),
+            "identity": identity,
             "recorded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
             "remote_version": remote_version,
             "keys": {
@@ -177,12 +275,53 @@ class BaseStore:
         }
         write_atomic(self.path, (json.dumps(document, indent=1) + "\n").encode(), mode=0o600)
 
+    def forget(self) -> bool:
+        """Drop the record of this pairing; whether there was one."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
-def _parse(data: Any, config: Config) -> Base:
+    def forget_all(self) -> int:
+        """Drop every record in this state directory, and the fingerprint key; how many."""
+        if not self.directory.is_dir():
+            return 0
+        count = 0
+        for path in self.directory.glob("base-*.json"):
+            path.unlink(missing_ok=True)
+            count += 1
+        self._key_path.unlink(missing_ok=True)
+        self._key = None
+        return count
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc) if isinstance(exc, ValueError) and str(exc) else type(exc).__name__
+
+
+def _parse(data: Any) -> Base:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("unknown format")
-    if (data.get("backend"), data.get("target")) != (config.backend, config.target):
-        raise ValueError("recorded for another remote")
+    pairing = Pairing(
+        env_file=_text(data, "env_file"),
+        backend=_text(data, "backend"),
+        target=_text(data, "target"),
+        region=data.get("region"),
+    )
+    if pairing.region is not None and not isinstance(pairing.region, str):
+        raise TypeError("bad region")
+    identity = data.get("identity")
+    if identity is not None and not isinstance(identity, str):
+        raise TypeError("bad identity")
     fingerprints: dict[str, str] = {}
     versions: dict[str, str] = {}
     for key, item in data["keys"].items():
@@ -201,4 +340,13 @@ def _parse(data: Any, config: Config) -> Base:
         remote_version=str(remote_version) if remote_version is not None else None,
         fingerprints=fingerprints,
         versions=versions,
+        pairing=pairing,
+        identity=identity,
     )
+
+
+def _text(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise ValueError(f"no {name}")
+    return value

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +40,14 @@ def write_config(root: Path, kind: str, extra: str = "") -> Path:
 class Remote:
     """The remote side of a test, read and written with plain boto3 (not secretsync)."""
 
-    def __init__(self, kind: str, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self, kind: str, endpoint_url: str | None = None, region: str = "us-east-1"
+    ) -> None:
         self.kind = kind
         session = boto3.session.Session()
         # Explicit fake credentials: tests that take the environment's away still seed.
         kwargs: dict[str, Any] = {
-            "region_name": "us-east-1",
+            "region_name": region,
             "aws_access_key_id": "testing",
             "aws_secret_access_key": "testing",
         }
@@ -127,3 +134,68 @@ def update(key: str, value: str) -> KeyOp:
 
 def delete(key: str) -> KeyOp:
     return KeyOp(key, Action.DELETE)
+
+
+def program(name: str = "secretsync") -> str:
+    """The installed console script ``name`` beside this interpreter."""
+    beside = Path(sys.executable).parent / name
+    assert beside.exists(), f"{name} is not installed in this environment"
+    return str(beside)
+
+
+def run_program(
+    cwd: Path, *args: str, name: str = "secretsync", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``name`` (default ``secretsync``) with ``args`` in ``cwd``."""
+    return subprocess.run(
+        [program(name), *args],
+        cwd=cwd,
+        env=dict(os.environ) if env is None else env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+class Hold:
+    """Holds the ``at``-th request of ``action`` open at the moto server until released.
+
+    ``interrupt(process, signal)`` waits until the request is held, signals the process,
+    lets the request through and returns what the process printed: the signal lands while
+    the command waits for AWS at an exact point of its work.
+    """
+
+    def __init__(self, server: Any, action: str, at: int = 1) -> None:
+        self.reached = threading.Event()
+        self.release = threading.Event()
+
+        def hook(count: int, body: bytes) -> None:
+            if count == at:
+                self.reached.set()
+                self.release.wait(60)
+
+        server.injector.watch(action, hook)
+
+    def interrupt(
+        self, process: subprocess.Popen[str], signum: int, *, settle: float = 0.3
+    ) -> tuple[int, str, str]:
+        try:
+            assert self.reached.wait(60), "the held request never arrived"
+            process.send_signal(signum)
+            time.sleep(settle)  # the signal reaches the command while the request is held
+        finally:
+            self.release.set()
+        out, err = process.communicate(timeout=120)
+        return process.returncode, out, err
+
+
+def start_program(cwd: Path, *args: str, name: str = "secretsync") -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [program(name), *args],
+        cwd=cwd,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

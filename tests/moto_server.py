@@ -9,6 +9,7 @@ counted per action, so tests can assert how many calls a command made.
 from __future__ import annotations
 
 import collections
+import io
 import json
 import socket
 import threading
@@ -28,9 +29,9 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 THROTTLE = "throttle"
 
 
-def error(code: str) -> str:
-    """A fault answering 400 with the AWS error ``code``."""
-    return f"error:{code}"
+def error(code: str, message: str | None = None) -> str:
+    """A fault answering 400 with the AWS error ``code`` (and AWS's ``message``, if given)."""
+    return f"error:{code}" if message is None else f"error:{code}\n{message}"
 
 
 TOO_MANY_UPDATES = "too_many_updates"
@@ -45,6 +46,8 @@ class FaultInjector:
         self.faults: dict[str, collections.deque[str]] = collections.defaultdict(collections.deque)
         self.calls: collections.Counter[str] = collections.Counter()
         self.hooks: dict[str, Callable[[], None]] = {}
+        self.watchers: dict[str, Callable[[int, bytes], None]] = {}
+        self.watched_from: dict[str, int] = {}
 
     def inject(self, action: str, *faults: str) -> None:
         with self.lock:
@@ -54,22 +57,42 @@ class FaultInjector:
         """Run ``hook`` once, just before the next ``action`` request reaches moto."""
         self.hooks[action] = hook
 
+    def watch(self, action: str, hook: Callable[[int, bytes], None]) -> None:
+        """Run ``hook(n, body)`` before every ``action`` request reaches moto (n counts from 1).
+
+        The hook runs in the server's thread for that request, so it can hold the request
+        open (block on an event) to make a race or an interrupt happen at an exact point.
+        """
+        with self.lock:
+            self.watchers[action] = hook
+            self.watched_from[action] = self.calls[action]
+
     def reset(self) -> None:
         with self.lock:
             self.faults.clear()
             self.calls.clear()
             self.hooks.clear()
+            self.watchers.clear()
+            self.watched_from.clear()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         action = target.rsplit(".", 1)[-1] if target else ""
         with self.lock:
             self.calls[action] += 1
+            count = self.calls[action]
             queue = self.faults.get(action)
             fault = queue.popleft() if queue else None
             hook = self.hooks.pop(action, None)
+            watcher = self.watchers.get(action)
+            count -= self.watched_from.get(action, 0)
         if hook is not None:
             hook()
+        if watcher is not None:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)
+            watcher(count, body)
         if fault == DROP:
             # Read the request, then close the socket without answering.
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -80,8 +103,9 @@ class FaultInjector:
             start_response("500 Internal Server Error", [("Content-Length", "0")])
             return [b""]
         if fault is not None and fault.startswith("error:"):
-            # "error:CODE": a 400 answer with that AWS error code, e.g. AccessDeniedException.
-            body = json.dumps({"__type": fault[6:], "message": f"injected {fault[6:]}"}).encode()
+            # "error:CODE[\nMESSAGE]": a 400 answer with that AWS error code and message.
+            code, _, message = fault[6:].partition("\n")
+            body = json.dumps({"__type": code, "message": message or f"injected {code}"}).encode()
             start_response(
                 "400 Bad Request",
                 [

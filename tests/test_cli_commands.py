@@ -57,7 +57,7 @@ def test_diff_drift_exits_1_with_masked_values_and_fix_commands(remote: Remote) 
     assert lines[4].split() == ["EXTRA", "remote-only", "-", "********"]
     assert "Out of sync: 1 local-only, 1 remote-only, 1 changed; 2 unchanged." in result.stdout
     assert "`secretsync push` uploads the local-only keys." in result.stderr
-    assert "`secretsync pull` writes the remote-only keys into your .env." in result.stderr
+    assert "`secretsync pull` writes the remote-only keys into .env." in result.stderr
     assert "secretsync pull --force" in result.stderr
     assert "tok-" not in result.output
 
@@ -186,7 +186,7 @@ def test_push_dry_run_changes_nothing(remote: Remote) -> None:
     result = run("push", "--dry-run")
     assert result.exit_code == 0
     assert "Dry run: push would update 1 (TOKEN)" in result.stdout
-    assert "Needs --force: TOKEN." in result.stdout
+    assert "Needs --force: push would overwrite 1 value(s) (TOKEN) in " in result.stdout
     assert remote.values() == {**VALUES, "TOKEN": "theirs"}
 
 
@@ -210,7 +210,7 @@ def test_push_asks_at_a_terminal(
     monkeypatch.setattr(cli_module, "_interactive", lambda: True)
     result = run("push", input=answer)
     assert result.exit_code == code
-    assert "Continue? [y/N]" in result.stderr
+    assert "Push anyway, keeping your values? [y/N]" in result.stderr
     expected = VALUES["TOKEN"] if code == 0 else "theirs"
     assert remote.values()["TOKEN"] == expected
 

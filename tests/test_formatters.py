@@ -21,6 +21,7 @@ def workspace_files(project: Path, aws: None) -> Path:
     write_config(project, "secrets_manager", extra='plain_keys = ["LOG_*"]\n')
     (project / ".env").write_text(
         "A_VERY_LONG_KEY_NAME_THAT_KEEPS_GOING_AND_GOING=1\nLOG_LEVEL=debug\nSAME=s\nNEW=n\n"
+        "SAME2=s\nSAME3=s\n"
     )
     Remote("secrets_manager").seed(
         {
@@ -28,6 +29,8 @@ def workspace_files(project: Path, aws: None) -> Path:
             "LOG_LEVEL": "info",
             "SAME": "s",
             "GONE": "g",
+            "SAME2": "s",
+            "SAME3": "s",
         }
     )
     return project
@@ -53,6 +56,7 @@ def test_golden_json_document(workspace_files: Path) -> None:
         "remote": {"exists": True},
         "warnings": [],
         "base": None,
+        "two_way_reason": None,
         "in_sync": False,
         "keys_only": False,
         "three_way": False,
@@ -65,9 +69,11 @@ def test_golden_json_document(workspace_files: Path) -> None:
             {"key": "LOG_LEVEL", "state": "changed", "local": "debug", "remote": "info"},
             {"key": "SAME", "state": "unchanged", "masked": True},
             {"key": "NEW", "state": "local_only", "masked": True},
+            {"key": "SAME2", "state": "unchanged", "masked": True},
+            {"key": "SAME3", "state": "unchanged", "masked": True},
             {"key": "GONE", "state": "remote_only", "masked": True},
         ],
-        "summary": {"local_only": 1, "remote_only": 1, "changed": 2, "unchanged": 1},
+        "summary": {"local_only": 1, "remote_only": 1, "changed": 2, "unchanged": 3},
     }
     assert json.loads(json_fmt.dumps(document)) == document
 
@@ -87,7 +93,7 @@ def test_table_at_80_columns_without_colour(workspace_files: Path) -> None:
         "LOG_LEVEL                                        changed      debug     info",
         f"NEW                                              local-only   {MASK}  -",
         f"GONE                                             remote-only  -         {MASK}",
-        "Out of sync: 1 local-only, 1 remote-only, 2 changed; 1 unchanged.",
+        "Out of sync: 1 local-only, 1 remote-only, 2 changed; 3 unchanged.",
     ]
     assert "`secretsync push --force` keeps your local values" in err_buffer.getvalue()
 

@@ -46,7 +46,7 @@ def test_drift_names_keys_states_and_fixes_without_values(
         "  LOCAL_ONLY  local-only   in your .env, not in AWS\n"
         "  D           remote-only  in AWS, not in your .env\n"
         "`secretsync push` uploads the local-only keys.\n"
-        "`secretsync pull` writes the remote-only keys into your .env.\n"
+        "`secretsync pull` writes the remote-only keys into .env.\n"
         "For changed keys: `secretsync push --force` keeps your local values, "
         "`secretsync pull --force` takes the remote ones.\n"
         "To go ahead anyway: SKIP=secretsync-check git commit ...\n"
@@ -196,7 +196,7 @@ def test_with_a_base_the_hook_speaks_three_way_states(
         "secretsync: .env has drifted from secret myapp/production (us-east-1):\n"
         "  A  local-modified   changed in your .env since the last sync\n"
         "  B  remote-modified  changed in AWS since your last sync\n"
-        "A changed in your .env since the last sync: run `secretsync push`.\n"
+        "A changed in .env since the last sync: run `secretsync push`.\n"
         "B changed in AWS since your last sync: run `secretsync pull`.\n"
         "To go ahead anyway: SKIP=secretsync-check git commit ...\n"
     )

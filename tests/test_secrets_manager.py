@@ -211,12 +211,12 @@ def test_compare_and_swap_retries_when_awscurrent_moves_between_read_and_publish
     raced: list[bool] = []
 
     def racing_publish(
-        self: SecretsManagerBackend, document: str, expected: Any, token: str
+        self: SecretsManagerBackend, document: str, expected: Any, token: str, *rest: Any
     ) -> Any:
         if not raced:
             raced.append(True)
             put_plain({"A": "1", "B": "teammate"})  # lands after our fresh read
-        return original(self, document, expected, token)
+        return original(self, document, expected, token, *rest)
 
     monkeypatch.setattr(SecretsManagerBackend, "_publish", racing_publish)
     b.apply(plan(update("A", "mine")), snapshot)
@@ -236,11 +236,11 @@ def test_compare_and_swap_race_on_the_same_key_is_a_conflict(
     original = SecretsManagerBackend._publish
 
     def racing_publish(
-        self: SecretsManagerBackend, document: str, expected: Any, token: str
+        self: SecretsManagerBackend, document: str, expected: Any, token: str, *rest: Any
     ) -> Any:
         monkeypatch.setattr(SecretsManagerBackend, "_publish", original)
         put_plain({"A": "teammate"})
-        return original(self, document, expected, token)
+        return original(self, document, expected, token, *rest)
 
     monkeypatch.setattr(SecretsManagerBackend, "_publish", racing_publish)
     with pytest.raises(WriteConflict, match="A was changed"):

@@ -135,7 +135,7 @@ def test_a_base_for_another_remote_is_not_trusted(synced: Path) -> None:
     document = json.loads(base.read_text())
     document["target"] = "someone/else"
     base.write_text(json.dumps(document))
-    with pytest.raises(BaseError, match="corrupt"):
+    with pytest.raises(BaseError, match="another pairing"):
         BaseStore(load_config(environ={})).load()
 
 
@@ -171,3 +171,22 @@ def test_diff_in_sync_records_a_base(project: Path, aws: None) -> None:
     assert not (project / ".git" / "secretsync").exists()  # key names only: not agreement
     assert run("diff").exit_code == 0
     assert len(bases(project)) == 1
+
+
+def test_the_key_file_is_whole_or_absent_even_when_interrupted(project: Path) -> None:
+    write_config(project, "secrets_manager")
+    store = BaseStore(load_config(environ={}))
+
+    def killed(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "link", killed)
+        with pytest.raises(KeyboardInterrupt):
+            store.fingerprint("K", "v")
+    directory = project / ".git" / "secretsync"
+    assert sorted(p.name for p in directory.iterdir()) == []  # no key, no temporary file
+    fingerprint = store.fingerprint("K", "v")
+    key = (directory / "key").read_text()
+    assert len(bytes.fromhex(key.strip())) == 32
+    assert BaseStore(load_config(environ={})).fingerprint("K", "v") == fingerprint

@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from secretsync_hooks.errors import ExitCode, RefusedError, SecretSyncError
+from secretsync_hooks.errors import ExitCode, Interrupted, RefusedError, SecretSyncError
 from secretsync_hooks.models import Action, KeyOp, SyncPlan
 
 # progress(done, total, key): called after each key is written.
@@ -32,6 +32,9 @@ class RemoteSnapshot:
     types: Mapping[str, str] = field(default_factory=dict)
     last_changed: datetime.datetime | None = None
     warnings: tuple[str, ...] = ()
+    # Who the remote is, as AWS reports it on the read (an ARN: partition, region, account and
+    # name); None when there is nothing to read.  Records of the last sync are bound to it.
+    identity: str | None = None
 
     @property
     def version_label(self) -> str | None:
@@ -49,9 +52,10 @@ class ApplyResult:
 
     applied: tuple[KeyOp, ...] = ()
     version: str | None = None
-    write_calls: int = 0
     # The remote version each written key now has (Parameter Store's per-parameter Version).
     versions: Mapping[str, str] = field(default_factory=dict)
+    # The remote's identity, when the write learnt it (creating a secret returns its ARN).
+    identity: str | None = None
 
     def keys(self, action: Action) -> tuple[str, ...]:
         return tuple(op.key for op in self.applied if op.action is action)
@@ -79,6 +83,21 @@ class WriteConflict(RefusedError):
         )
 
 
+def apply_report(
+    applied: Sequence[KeyOp], failed: Mapping[str, str], not_attempted: Sequence[str]
+) -> list[str]:
+    """Lines that say exactly which keys a write changed and which it did not."""
+    lines = [f"  applied: {', '.join(op.key for op in applied) or 'none'}"]
+    by_reason: dict[str, list[str]] = {}
+    for key, reason in failed.items():
+        by_reason.setdefault(reason, []).append(key)
+    for reason, keys in by_reason.items():
+        lines.append(f"  failed ({reason}): {', '.join(keys)}")
+    if not_attempted:
+        lines.append(f"  not applied: {', '.join(not_attempted)}")
+    return lines
+
+
 class PartialApplyError(SecretSyncError):
     """A write failed part-way: says exactly which keys were applied and which were not."""
 
@@ -95,19 +114,28 @@ class PartialApplyError(SecretSyncError):
         self.failed = dict(failed)
         self.not_attempted = tuple(not_attempted)
         lines = [f"the write to {target} failed part-way (Parameter Store has no transactions)"]
-        lines.append(f"  applied: {', '.join(op.key for op in applied) or 'none'}")
-        by_reason: dict[str, list[str]] = {}
-        for key, reason in self.failed.items():
-            by_reason.setdefault(reason, []).append(key)
-        for reason, keys in by_reason.items():
-            lines.append(f"  failed ({reason}): {', '.join(keys)}")
-        if self.not_attempted:
-            lines.append(f"  not attempted: {', '.join(self.not_attempted)}")
+        lines += apply_report(applied, failed, not_attempted)
         super().__init__(
             "\n".join(lines),
             hint="Fix the cause and run the same command again: it applies only what is "
             "still different.",
         )
+
+
+def interrupted_report(
+    target: str, applied: Sequence[KeyOp], not_applied: Sequence[str]
+) -> BaseException:
+    """What an interrupt during a write becomes: a plain ``KeyboardInterrupt`` (reported as
+    "nothing was changed") when nothing was applied, else the exact applied / not-applied
+    report, with exit code 130 either way."""
+    if not applied:
+        return KeyboardInterrupt()
+    lines = [f"interrupted while writing to {target}; part of the change was made"]
+    lines += apply_report(applied, {}, not_applied)
+    return Interrupted(
+        "\n".join(lines),
+        hint="Run the same command again: it applies only what is still different.",
+    )
 
 
 class Backend(abc.ABC):

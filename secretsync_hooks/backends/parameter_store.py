@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
+from secretsync_hooks import interrupts
 from secretsync_hooks.backends.aws import AwsSession, error_code
 from secretsync_hooks.backends.base import (
     ApplyResult,
@@ -26,6 +27,7 @@ from secretsync_hooks.backends.base import (
     Progress,
     RemoteSnapshot,
     WriteConflict,
+    interrupted_report,
 )
 from secretsync_hooks.backends.ratelimit import AdaptivePace
 from secretsync_hooks.config import ParameterStoreSettings
@@ -91,6 +93,7 @@ class ParameterStoreBackend(Backend):
         versions: dict[str, int] = {}
         types: dict[str, str] = {}
         newest = None
+        identity: str | None = None
         path = self.target.rstrip("/") or "/"
         kwargs: dict[str, Any] = {
             "Path": path,
@@ -106,6 +109,10 @@ class ParameterStoreBackend(Backend):
                     if not full.startswith(self.target) or "/" in full[len(self.target) :]:
                         continue  # defensive: not a direct child of the path
                     key = full[len(self.target) :]
+                    arn = parameter.get("ARN")
+                    if identity is None and isinstance(arn, str) and arn.endswith(key):
+                        # arn:aws:ssm:REGION:ACCOUNT:parameter/PATH/KEY -> the path's identity
+                        identity = arn[: len(arn) - len(key)]
                     values[key] = parameter.get("Value", "")
                     versions[key] = int(parameter.get("Version", 0))
                     types[key] = parameter.get("Type", "String")
@@ -123,6 +130,7 @@ class ParameterStoreBackend(Backend):
             versions=versions,
             types=types,
             last_changed=newest,
+            identity=identity,
         )
 
     def ignored(self) -> tuple[str, ...]:
@@ -207,80 +215,74 @@ class ParameterStoreBackend(Backend):
         if plan.is_empty:
             return ApplyResult()
         self.validate(plan)
-        self._raise_conflicts(plan, snapshot)
+        # Refuse before writing anything if a parameter already moved; each one is checked
+        # again right before its own write, which may come many seconds later at 3 writes/s.
+        moved = self._moved(plan.ops, snapshot)
+        if moved:
+            raise WriteConflict(self.target, moved)
+        run = _Run(plan, progress)
         sets = [op for op in plan.ops if op.action is not Action.DELETE]
         deletes = [op for op in plan.ops if op.action is Action.DELETE]
-        total = len(plan.ops)
-        done = 0
-        lock = threading.Lock()
-        applied: list[KeyOp] = []
-        written: dict[str, str] = {}
-        failed: dict[str, str] = {}
-        conflicts: list[str] = []
+        pool = ThreadPoolExecutor(max_workers=min(self._writers, max(1, len(sets))))
+        try:
+            for future in [pool.submit(self._put_one, op, snapshot, run) for op in sets]:
+                future.result()  # workers record every outcome; they never raise
+            if not run.failed:
+                for batch in _batches(deletes, BATCH):
+                    with interrupts.critical():  # one call: let it finish, then stop
+                        self._delete_batch(batch, snapshot, run)
+        except KeyboardInterrupt:
+            run.stop.set()
+            with interrupts.critical(deliver=False):
+                pool.shutdown(wait=True, cancel_futures=True)
+            raise run.interrupted(self.target) from None
+        finally:
+            pool.shutdown(wait=True)
+        return run.result(self.target)
 
-        def record(op: KeyOp, error: BaseException | None) -> None:
-            nonlocal done
-            with lock:
-                done += 1
-                if error is None:
-                    applied.append(op)
-                elif isinstance(error, _Conflict):
-                    conflicts.append(op.key)
-                else:
-                    failed[op.key] = _reason(error)
-                if progress is not None:
-                    progress(done, total, op.key)
+    def _put_one(self, op: KeyOp, snapshot: RemoteSnapshot, run: _Run) -> None:
+        if run.stop.is_set():
+            return  # interrupted: not attempted
+        try:
+            version = self._put(op, snapshot)
+        except BaseException as exc:  # recorded, then reported together
+            run.record(op, exc)
+        else:
+            run.record(op, None, version)
 
-        def put(op: KeyOp) -> None:
-            try:
-                version = self._put(op, snapshot)
-            except BaseException as exc:  # recorded, then reported together
-                record(op, exc)
-            else:
-                if version is not None:
-                    written[op.key] = version
-                record(op, None)
+    def _delete_batch(self, batch: Sequence[KeyOp], snapshot: RemoteSnapshot, run: _Run) -> None:
+        try:
+            moved = set(self._moved(batch, snapshot))
+            for op in batch:
+                if op.key in moved:
+                    run.record(op, _Conflict(op.key))
+            ready = [op for op in batch if op.key not in moved]
+            if ready:
+                self._retrying(partial(self._delete, ready))
+        except BaseException as exc:
+            for op in batch:
+                if op.key not in run.done:
+                    run.record(op, exc)
+        else:
+            for op in ready:
+                run.record(op, None)
 
-        with ThreadPoolExecutor(max_workers=min(self._writers, max(1, len(sets)))) as pool:
-            list(pool.map(put, sets))
-        if not failed:
-            for batch in _batches(deletes, BATCH):
-                try:
-                    self._retrying(partial(self._delete, batch))
-                except BaseException as exc:
-                    for op in batch:
-                        record(op, exc)
-                else:
-                    for op in batch:
-                        record(op, None)
-        order = {op.key: i for i, op in enumerate(plan.ops)}
-        applied.sort(key=lambda op: order[op.key])
-        attempted = set(failed) | set(conflicts) | {op.key for op in applied}
-        not_attempted = [op.key for op in plan.ops if op.key not in attempted]
-        if failed:
-            raise PartialApplyError(self.target, applied, failed, not_attempted + conflicts)
-        if conflicts:
-            raise WriteConflict(self.target, conflicts, applied=applied)
-        return ApplyResult(
-            applied=tuple(applied), version=None, write_calls=len(applied), versions=written
-        )
-
-    def _raise_conflicts(self, plan: SyncPlan, snapshot: RemoteSnapshot) -> None:
-        """Re-read the parameters the plan overwrites or deletes; refuse any that moved."""
-        touched = [op.key for op in plan.ops if op.key in snapshot.versions]
+    def _moved(self, ops: Sequence[KeyOp], snapshot: RemoteSnapshot) -> list[str]:
+        """Keys among ``ops`` whose parameter changed since ``snapshot`` (a new Version, or
+        gone when the plan overwrites it); read without decryption (no kms:Decrypt)."""
+        touched = [op.key for op in ops if op.key in snapshot.versions]
         if not touched:
-            return
+            return []
         current: dict[str, int] = {}
         with self._session.translate("ssm:GetParameters", f"parameters under {self.target}"):
             for batch in _batches(touched, BATCH):
-                # Only Version is needed: no decryption, so no KMS call and no kms:Decrypt.
                 response = self._client.get_parameters(
                     Names=[self.name(k) for k in batch], WithDecryption=False
                 )
                 for parameter in response.get("Parameters", []):
                     current[parameter["Name"][len(self.target) :]] = int(parameter["Version"])
         moved = []
-        for op in plan.ops:
+        for op in ops:
             if op.key not in snapshot.versions:
                 continue
             now = current.get(op.key)
@@ -288,8 +290,7 @@ class ParameterStoreBackend(Backend):
                 continue  # already gone: the delete is done
             if now != snapshot.versions[op.key]:
                 moved.append(op.key)
-        if moved:
-            raise WriteConflict(self.target, moved)
+        return moved
 
     def _put(self, op: KeyOp, snapshot: RemoteSnapshot) -> str | None:
         """Write one key; return its new Version (None if that is not known)."""
@@ -313,6 +314,10 @@ class ParameterStoreBackend(Backend):
         elif self.settings.tier != "Standard":
             kwargs["Tier"] = self.settings.tier
         version: str | None = None
+        if exists and self._moved([op], snapshot):
+            # SSM has no compare-and-swap: re-reading right before the write narrows the
+            # window in which another writer's change can be overwritten to one round trip.
+            raise _Conflict(op.key)
         try:
             response = self._retrying(lambda: self._writer.put_parameter(**kwargs))
             version = str(response["Version"]) if "Version" in response else None
@@ -379,6 +384,55 @@ class ParameterStoreBackend(Backend):
                 continue
             self._pace.success()
             return result
+
+
+class _Run:
+    """The bookkeeping of one apply, shared by the writer threads."""
+
+    def __init__(self, plan: SyncPlan, progress: Progress | None) -> None:
+        self.plan = plan
+        self.progress = progress
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.done: set[str] = set()
+        self.applied: list[KeyOp] = []
+        self.written: dict[str, str] = {}
+        self.failed: dict[str, str] = {}
+        self.conflicts: list[str] = []
+
+    def record(self, op: KeyOp, error: BaseException | None, version: str | None = None) -> None:
+        with self.lock:
+            self.done.add(op.key)
+            if error is None:
+                self.applied.append(op)
+                if version is not None:
+                    self.written[op.key] = version
+            elif isinstance(error, _Conflict):
+                self.conflicts.append(op.key)
+            else:
+                self.failed[op.key] = _reason(error)
+            if self.progress is not None:
+                self.progress(len(self.done), len(self.plan.ops), op.key)
+
+    def _in_plan_order(self) -> list[KeyOp]:
+        order = {op.key: i for i, op in enumerate(self.plan.ops)}
+        return sorted(self.applied, key=lambda op: order[op.key])
+
+    def interrupted(self, target: str) -> BaseException:
+        applied = self._in_plan_order()
+        done = {op.key for op in applied}
+        return interrupted_report(
+            target, applied, [op.key for op in self.plan.ops if op.key not in done]
+        )
+
+    def result(self, target: str) -> ApplyResult:
+        applied = self._in_plan_order()
+        not_attempted = [op.key for op in self.plan.ops if op.key not in self.done]
+        if self.failed:
+            raise PartialApplyError(target, applied, self.failed, not_attempted + self.conflicts)
+        if self.conflicts:
+            raise WriteConflict(target, self.conflicts, applied=applied)
+        return ApplyResult(applied=tuple(applied), version=None, versions=self.written)
 
 
 class _Conflict(Exception):

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from secretsync_hooks import interrupts
 from secretsync_hooks.backends.aws import AwsSession, error_code
 from secretsync_hooks.backends.base import (
     ApplyResult,
@@ -23,7 +24,7 @@ from secretsync_hooks.backends.base import (
     WriteConflict,
 )
 from secretsync_hooks.config import SecretsManagerSettings
-from secretsync_hooks.errors import RemoteError
+from secretsync_hooks.errors import Interrupted, RemoteError
 from secretsync_hooks.models import SyncPlan
 
 MAX_SECRET_BYTES = 65_536
@@ -63,9 +64,11 @@ class SecretsManagerBackend(Backend):
 
     # -- reading ---------------------------------------------------------------------------
     def read(self) -> RemoteSnapshot:
-        return self._read()
+        return self._read()[0]
 
-    def _read(self) -> RemoteSnapshot:
+    def _read(self) -> tuple[RemoteSnapshot, dict[str, str]]:
+        """The snapshot, and the JSON text of each value that is not a JSON string (numbers,
+        booleans, null), so that a push writes back untouched keys exactly as they were."""
         name = self.target
         with self._session.translate("secretsmanager:GetSecretValue", f"secret {name}"):
             try:
@@ -75,7 +78,7 @@ class SecretsManagerBackend(Backend):
             except Exception as exc:
                 code = error_code(exc)
                 if code == "ResourceNotFoundException":
-                    return RemoteSnapshot(values={}, exists=False)
+                    return RemoteSnapshot(values={}, exists=False), {}
                 if code == "InvalidRequestException" and "delet" in str(exc).lower():
                     raise self._scheduled_for_deletion() from None
                 raise
@@ -84,14 +87,16 @@ class SecretsManagerBackend(Backend):
                 f"secret {name} holds binary data (SecretBinary), not a JSON object",
                 hint="secretsync manages secrets whose value is a JSON object of strings.",
             )
-        values, warnings = self._decode(response["SecretString"])
-        return RemoteSnapshot(
+        values, json_texts, warnings = self._decode(response["SecretString"])
+        snapshot = RemoteSnapshot(
             values=values,
             exists=True,
             version=response.get("VersionId"),
             last_changed=response.get("CreatedDate"),
             warnings=tuple(warnings),
+            identity=response.get("ARN"),
         )
+        return snapshot, json_texts
 
     def _scheduled_for_deletion(self) -> RemoteError:
         return RemoteError(
@@ -100,7 +105,7 @@ class SecretsManagerBackend(Backend):
             "or point [secrets_manager] secret_name at another secret.",
         )
 
-    def _decode(self, text: str) -> tuple[dict[str, str], list[str]]:
+    def _decode(self, text: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
         name = self.target
         try:
             data = json.loads(
@@ -131,12 +136,13 @@ class SecretsManagerBackend(Backend):
                 hint="A .env holds flat strings; store nested data as a JSON string instead.",
             )
         values: dict[str, str] = {}
+        json_texts: dict[str, str] = {}
         converted: list[str] = []
         for key, value in data.items():
             if isinstance(value, str) and not isinstance(value, _JsonNumber):
                 values[key] = value
             else:
-                values[key] = _json_text(value)
+                values[key] = json_texts[key] = _json_text(value)
                 converted.append(key)
         warnings = []
         if converted:
@@ -144,15 +150,17 @@ class SecretsManagerBackend(Backend):
                 f"secret {name}: {', '.join(converted)} hold JSON numbers, booleans or null; "
                 "compared and pulled as their JSON text"
             )
-        return values, warnings
+        return values, json_texts, warnings
 
     # -- writing ---------------------------------------------------------------------------
     def validate(self, plan: SyncPlan) -> None:
         # The size check needs the merged document; apply() checks it before each write.
         return None
 
-    def _check_size(self, merged: Mapping[str, str]) -> str:
-        document = json.dumps(merged, ensure_ascii=False, separators=(",", ":"))
+    def _check_size(
+        self, merged: Mapping[str, str], json_texts: Mapping[str, str], touched: set[str]
+    ) -> str:
+        document = _document(merged, json_texts, touched)
         size = len(document.encode("utf-8"))
         if size > MAX_SECRET_BYTES:
             largest = sorted(merged, key=lambda k: len(merged[k].encode("utf-8")), reverse=True)
@@ -169,17 +177,18 @@ class SecretsManagerBackend(Backend):
     ) -> ApplyResult:
         if plan.is_empty:
             return ApplyResult()
+        touched = {op.key for op in plan.ops}
         if not snapshot.exists:
-            created = self._create(plan)
+            created = self._create(plan, touched)
             if created is not None:
                 return created
         published: set[str] = set()
         for _ in range(CAS_ATTEMPTS):
-            fresh = self._read()
+            fresh, json_texts = self._read()
             if fresh.version in published:
                 # Our version is AWSCURRENT after all: the move succeeded but its answer was
                 # lost, and botocore's retry of it was refused.
-                return ApplyResult(applied=plan.ops, version=fresh.version, write_calls=3)
+                return ApplyResult(applied=plan.ops, version=fresh.version)
             if not fresh.exists:
                 raise RemoteError(
                     f"secret {self.target} was deleted while secretsync was writing to it; "
@@ -190,24 +199,24 @@ class SecretsManagerBackend(Backend):
             merged = plan.applied_to(fresh.values)
             if merged == dict(fresh.values):
                 return ApplyResult(applied=(), version=fresh.version)
-            document = self._check_size(merged)
+            document = self._check_size(merged, json_texts, touched)
             token = str(uuid.uuid4())
             published.add(token)
-            version = self._publish(document, fresh.version, token)
+            version = self._publish(document, fresh.version, token, plan)
             if version is not None:
                 if progress is not None:
                     progress(len(plan.ops), len(plan.ops), plan.ops[-1].key)
-                return ApplyResult(applied=plan.ops, version=version, write_calls=3)
+                return ApplyResult(applied=plan.ops, version=version)
         raise RemoteError(
             f"secret {self.target} kept changing under secretsync ({CAS_ATTEMPTS} attempts); "
             "nothing was written",
             hint="Someone else is writing to it right now; retry in a moment.",
         )
 
-    def _create(self, plan: SyncPlan) -> ApplyResult | None:
+    def _create(self, plan: SyncPlan, touched: set[str]) -> ApplyResult | None:
         """Create the secret; None if someone else created it first (then merge onto theirs)."""
         merged = plan.applied_to({})
-        document = self._check_size(merged)
+        document = self._check_size(merged, {}, touched)
         token = str(uuid.uuid4())
         kwargs: dict[str, Any] = {
             "Name": self.target,
@@ -220,9 +229,23 @@ class SecretsManagerBackend(Backend):
             kwargs["Description"] = self.settings.description
         if self.settings.tags:
             kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in self.settings.tags.items()]
+        response: dict[str, Any] | None = None
+        try:
+            with interrupts.critical():  # one call: let it finish, then report exactly
+                response = self._create_call(kwargs)
+        except KeyboardInterrupt:
+            if response:
+                raise _interrupted_after(self.target, plan) from None
+            raise
+        if response is None:
+            return None
+        version = response.get("VersionId", token)
+        return ApplyResult(applied=plan.ops, version=version, identity=response.get("ARN"))
+
+    def _create_call(self, kwargs: dict[str, Any]) -> dict[str, Any] | None:
         with self._session.translate("secretsmanager:CreateSecret", f"secret {self.target}"):
             try:
-                response = self._client.create_secret(**kwargs)
+                response: dict[str, Any] = self._client.create_secret(**kwargs)
             except Exception as exc:
                 code = error_code(exc)
                 if code == "ResourceExistsException":
@@ -230,16 +253,38 @@ class SecretsManagerBackend(Backend):
                 if code == "InvalidRequestException" and "delet" in str(exc).lower():
                     raise self._scheduled_for_deletion() from None
                 raise
-        version = response.get("VersionId", token)
-        return ApplyResult(applied=plan.ops, version=version, write_calls=1)
+        return response
 
-    def _publish(self, document: str, expected: str | None, token: str) -> str | None:
+    def _publish(
+        self, document: str, expected: str | None, token: str, plan: SyncPlan
+    ) -> str | None:
         """Write ``document`` as a new version and make it AWSCURRENT if ``expected`` still is.
 
         Returns the new VersionId, or None when AWSCURRENT moved meanwhile (the new version is
-        left without labels, so AWS treats it as deprecated and cleans it up).
+        left without labels, so AWS treats it as deprecated and cleans it up).  The staging
+        label of this push is removed whatever happens (AWS allows 20 labels per secret).
+
+        The three calls run to their end even on Ctrl-C or SIGTERM (each is bounded by the
+        client's timeouts): then the interrupt is reported with the exact outcome, where an
+        aborted call would leave it unknown whether AWSCURRENT moved.
         """
         label = f"secretsync-{token}"  # unique per push: two pushers never share a label
+        published: str | None = None
+        try:
+            with interrupts.critical():
+                try:
+                    published = self._put_and_move(document, expected, token, label)
+                finally:
+                    self._remove_label(label, token)
+        except KeyboardInterrupt:
+            if published is not None:
+                raise _interrupted_after(self.target, plan) from None
+            raise
+        return published
+
+    def _put_and_move(
+        self, document: str, expected: str | None, token: str, label: str
+    ) -> str | None:
         resource = f"secret {self.target}"
         with self._session.translate("secretsmanager:PutSecretValue", resource):
             try:
@@ -253,7 +298,6 @@ class SecretsManagerBackend(Backend):
                 if error_code(exc) == "InvalidRequestException" and "delet" in str(exc).lower():
                     raise self._scheduled_for_deletion() from None
                 raise
-        moved = True
         with self._session.translate("secretsmanager:UpdateSecretVersionStage", resource):
             try:
                 self._client.update_secret_version_stage(
@@ -265,17 +309,48 @@ class SecretsManagerBackend(Backend):
             except Exception as exc:
                 if error_code(exc) != "InvalidParameterException":
                     raise
-                moved = False  # AWSCURRENT is no longer on `expected`: someone else wrote
+                return None  # AWSCURRENT is no longer on `expected`: someone else wrote
+        return token
+
+    def _remove_label(self, label: str, token: str) -> None:
+        try:
             self._client.update_secret_version_stage(
                 SecretId=self.target, VersionStage=label, RemoveFromVersionId=token
             )
-        return token if moved else None
+        except Exception as exc:
+            if error_code(exc) in ("ResourceNotFoundException", "InvalidParameterException"):
+                return  # the put never landed (or was refused): there is no label to remove
+            self.warnings.append(
+                f"could not remove the staging label {label} from version {token} of secret "
+                f"{self.target} ({error_code(exc) or type(exc).__name__}); remove it with "
+                f"`aws secretsmanager update-secret-version-stage --secret-id {self.target} "
+                f"--version-stage {label} --remove-from-version-id {token}`"
+            )
+
+
+def _interrupted_after(target: str, plan: SyncPlan) -> Interrupted:
+    keys = ", ".join(op.key for op in plan.ops)
+    return Interrupted(
+        f"interrupted, but the push to secret {target} had completed: applied {keys}",
+        hint="Run `secretsync diff` to see the state of both sides.",
+    )
 
 
 def _json_text(value: object) -> str:
     if isinstance(value, _JsonNumber):
         return str.__str__(value)
     return json.dumps(value)
+
+
+def _document(merged: Mapping[str, str], json_texts: Mapping[str, str], touched: set[str]) -> str:
+    """The JSON object for ``merged``: keys the push sets are strings; every other key keeps
+    its JSON value exactly (a number stays a number, ``null`` stays ``null``)."""
+    parts = []
+    for key, value in merged.items():
+        kept = json_texts.get(key) if key not in touched else None
+        text = kept if kept is not None else json.dumps(value, ensure_ascii=False)
+        parts.append(json.dumps(key, ensure_ascii=False) + ":" + text)
+    return "{" + ",".join(parts) + "}"
 
 
 def _raise_conflicts(

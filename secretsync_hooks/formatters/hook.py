@@ -49,6 +49,8 @@ def render_drift(
         f"secretsync: {label}{workspace.config.env_file.name} has drifted from "
         f"{workspace.remote_name} ({workspace.config.region}):"
     ]
+    if workspace.two_way_reason and not comparison.three_way and not comparison.keys_only:
+        lines.append(f"  (comparing two-way: {workspace.two_way_reason})")
     differing = comparison.differing
     width = max(len(entry.key) for entry in differing)
     state_width = max(STATE_WIDTH, *(len(EXPLAINED[e.state][0]) for e in differing))
@@ -62,6 +64,7 @@ def render_drift(
             comparison,
             remote_exists=workspace.snapshot.exists,
             remote_name=workspace.remote_name,
+            env_name=workspace.config.env_file.name,
             args=args,
         )
     )

@@ -41,6 +41,7 @@ def header(workspace: Workspace, command: str) -> dict[str, Any]:
         },
         "warnings": list(workspace.warnings),
         "base": _base(workspace),
+        "two_way_reason": workspace.two_way_reason,
     }
 
 
@@ -105,6 +106,7 @@ def outcome_document(
             "refused": refused,
             "plan": planned,
             "applied": applied,
+            "held_back": list(outcome.held_back),
             "version": outcome.version,
         }
     )

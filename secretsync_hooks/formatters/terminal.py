@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from secretsync_hooks.backends.base import Progress
-from secretsync_hooks.differ import Comparison, needs_force
+from secretsync_hooks.differ import Comparison, looks_replaced
 from secretsync_hooks.formatters.hints import fix_commands
 from secretsync_hooks.masking import ValuePolicy
 from secretsync_hooks.models import Action, DiffState, Direction
@@ -157,7 +157,14 @@ def fix_hints(comparison: Comparison, workspace: Workspace) -> list[str]:
         comparison,
         remote_exists=workspace.snapshot.exists,
         remote_name=workspace.remote_name,
+        env_name=workspace.config.env_file.name,
     )
+
+
+def render_notes(output: Output, workspace: Workspace, comparison: Comparison) -> None:
+    """Why a comparison is two-way although an earlier sync was recorded: one line."""
+    if workspace.two_way_reason and not comparison.three_way and not comparison.keys_only:
+        output.line(f"note: comparing two-way: {workspace.two_way_reason}", err=True)
 
 
 def render_comparison(
@@ -172,6 +179,7 @@ def render_comparison(
     render_warnings(output, workspace.warnings)
     if quiet:
         return
+    render_notes(output, workspace, comparison)
     output.line(_where(workspace))
     if workspace.base is not None and comparison.three_way:
         output.line(f"Compared with the last sync, {_format_time(workspace.base.recorded_at)}.")
@@ -193,6 +201,7 @@ def render_status(
     render_warnings(output, workspace.warnings)
     if quiet:
         return
+    render_notes(output, workspace, comparison)
     config = workspace.config
     snapshot = workspace.snapshot
 
@@ -260,6 +269,8 @@ def render_outcome(
     where = workspace.remote_name if pushing else str(workspace.config.env_file)
     if plan.is_empty:
         output.line(f"Nothing to {outcome.direction.value}: {summary_line(outcome.comparison)}")
+        if outcome.held_back:
+            output.line(_held_back_hint(workspace, outcome), err=True)
         return
     if outcome.dry_run or verbose:
         output.line(_where(workspace))
@@ -272,11 +283,10 @@ def render_outcome(
         if keys:
             parts.append(f"{verb} {len(keys)} ({', '.join(keys)})")
     if outcome.dry_run:
-        needs = [op.key for op in needs_force(outcome.comparison, plan)]
         line = f"Dry run: {outcome.direction.value} would {'; '.join(parts)} in {where}."
         output.line(line)
-        if needs:
-            output.line(f"Needs --force: {', '.join(needs)}.")
+        if outcome.refusal:
+            output.line(f"Needs --force: {outcome.refusal}.")
         output.line("Nothing was changed.")
         return
     done = "Pushed to" if pushing else "Pulled into"
@@ -288,6 +298,21 @@ def render_outcome(
     version = outcome.version
     if pushing and version:
         output.line(f"Remote version now {version}.")
+
+
+def _held_back_hint(workspace: Workspace, outcome: SyncOutcome) -> str:
+    keys = ", ".join(outcome.held_back)
+    pushing = outcome.direction is Direction.PUSH
+    if pushing:
+        where = f"not in {workspace.config.env_file.name}"
+        if looks_replaced(outcome.comparison) is not None:
+            return (
+                f"{len(outcome.held_back)} keys of {workspace.remote_name} are {where}: if "
+                f"{workspace.config.env_file.name} was lost or replaced, do not prune; "
+                "`secretsync diff --verbose` shows every key."
+            )
+        return f"{keys}: {where}; `secretsync push --prune` would delete them in AWS."
+    return f"{keys}: not in AWS; `secretsync pull --prune` would drop them from your file."
 
 
 def render_warnings(output: Output, warnings: list[str]) -> None:
