@@ -66,10 +66,10 @@ class Options:
 
         return Output(self.color)
 
-    def policy(self, config: Config) -> ValuePolicy:
+    def policy(self, config: Config, *, keys_only: bool = False) -> ValuePolicy:
         from secretsync_hooks.masking import ValuePolicy
 
-        return ValuePolicy(self.show_values, config.plain_keys)
+        return ValuePolicy(self.show_values, config.plain_keys, no_values=keys_only)
 
 
 _OPTION_NAMES = list(Options.__dataclass_fields__)
@@ -221,7 +221,7 @@ def _compared(opts: Options, keys_only: bool) -> tuple[Workspace, Comparison]:
 def diff(opts: Options, keys_only: bool) -> int:
     """Show how the .env differs from AWS. Exit 0 in sync, 1 drift, 2 error."""
     workspace, comparison = _compared(opts, keys_only)
-    output, policy = opts.output(), opts.policy(workspace.config)
+    output, policy = opts.output(), opts.policy(workspace.config, keys_only=keys_only)
     if opts.json:
         from secretsync_hooks.formatters import json_fmt
 
@@ -244,13 +244,13 @@ def diff(opts: Options, keys_only: bool) -> int:
 def status(opts: Options, keys_only: bool) -> int:
     """One screen: where the settings come from, the remote's version, counts per state."""
     workspace, comparison = _compared(opts, keys_only)
-    ignored = workspace.backend.ignored()
+    ignored = workspace.ignored()
     output = opts.output()
     if opts.json:
         from secretsync_hooks.formatters import json_fmt
 
         _warn(output, workspace.warnings)
-        policy = opts.policy(workspace.config)
+        policy = opts.policy(workspace.config, keys_only=keys_only)
         click.echo(json_fmt.dumps(json_fmt.status_document(workspace, comparison, policy, ignored)))
     else:
         from secretsync_hooks.formatters.terminal import render_status
@@ -373,6 +373,7 @@ def _warn(output: Output, warnings: list[str]) -> None:
 @common_options
 def config_command(opts: Options) -> int:
     """Show the resolved settings, where each came from, and the .env's keys (no AWS call)."""
+    from secretsync_hooks import text
     from secretsync_hooks.env_file import EnvFile
 
     config = opts.load_config()
@@ -396,7 +397,7 @@ def config_command(opts: Options) -> int:
         click.echo(f"{'keys':<{width}}  (no file yet)")
     else:
         keys = local.keys()
-        click.echo(f"{'keys':<{width}}  {len(keys)}: {', '.join(keys)}")
+        click.echo(f"{'keys':<{width}}  {len(keys)}: {text.keys(keys)}")
     return 0
 
 

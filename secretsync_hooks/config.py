@@ -13,10 +13,13 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from secretsync_hooks import text, trust
 from secretsync_hooks.errors import ConfigError
+from secretsync_hooks.fs import FileProblem, read_regular
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,6 +31,7 @@ BACKEND_TYPES = ("secrets_manager", "parameter_store")
 PARAMETER_TYPES = ("SecureString", "String")
 PARAMETER_TIERS = ("Standard", "Advanced", "Intelligent-Tiering")
 DEFAULT_ENV_FILE = ".env"
+MAX_CONFIG_BYTES = 1024 * 1024
 
 # (value, where it came from) for one setting, or None when it is not set there.
 _Found = tuple[Any, str] | None
@@ -107,12 +111,17 @@ class Config:
         return self.sources.get(name, "default")
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest ``.secretsync.toml`` at or above ``start``, not looking past the git root."""
+def find_config(start: Path, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The nearest ``.secretsync.toml`` at or above ``start``, not looking past the git root.
+
+    One found in a directory another user owns, or everyone may write to, is refused (see
+    ``trust``): anyone could have put it there.
+    """
     directory = start.resolve()
     while True:
         candidate = directory / CONFIG_FILENAME
         if candidate.is_file():
+            trust.check_found(candidate, "config", environ)
             return candidate
         if (directory / ".git").exists() or directory.parent == directory:
             return None
@@ -122,21 +131,22 @@ def find_config(start: Path) -> Path | None:
 def read_config_file(path: Path) -> dict[str, Any]:
     """Parse ``path`` as TOML; every failure is a :class:`ConfigError` naming the file."""
     try:
-        data = path.read_bytes()
+        _, data = read_regular(path, limit=MAX_CONFIG_BYTES)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(f"{_shown(path)}: no such config file") from None
+    except FileProblem as exc:
+        raise ConfigError(f"{_shown(path)}: {exc}") from None
     try:
         parsed: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
+        # The decoder names a line and column, never the text there.
         raise ConfigError(
             f"{path}: invalid TOML: {exc}", hint="See README, 'Configuration', for the format."
         ) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     return parsed
 
 
@@ -152,7 +162,7 @@ def load_config(
     cwd = cwd or Path.cwd()
     path = overrides.config
     if path is None:
-        path = find_config(cwd)
+        path = find_config(cwd, env)
         if path is None:
             raise ConfigError(
                 f"no {CONFIG_FILENAME} found in {cwd} or its parents (up to the git root)",
@@ -256,7 +266,7 @@ def _resolve(
         sources["environment"] = "default"
         layer: Mapping[str, Any] = {}
     elif name not in environments:
-        available = ", ".join(sorted(environments)) or "none are defined"
+        available = text.keys(sorted(environments)) or "none are defined"
         raise ConfigError(
             f"{path}: no environment named {name!r} (from {sources['environment']})",
             hint=f"Environments in the config: {available}.",
@@ -317,16 +327,11 @@ def _resolve(
     if region is None:
         region = pick("region", _profile_region(profile, environ))
 
-    root = path.parent
-    if overrides.env_file is not None:
-        env_file = cwd / overrides.env_file
-        sources["env_file"] = "--env-file"
-    else:
-        configured = setting(None, "env_file")
-        env_file = root / (configured[0] if configured else DEFAULT_ENV_FILE)
-        sources["env_file"] = configured[1] if configured else "default"
+    env_file = _env_file(path, overrides, environ, cwd, setting, sources)
 
     plain = setting(None, "plain_keys")
+    if plain:
+        _check_plain_keys(path, plain[0])
     sm = pm = None
     if backend == "secrets_manager":
         sm = _secrets_manager(path, setting, sources)
@@ -346,6 +351,69 @@ def _resolve(
         sources=sources,
         warnings=tuple(warnings),
     )
+
+
+def _env_file(
+    path: Path,
+    overrides: Overrides,
+    environ: Mapping[str, str],
+    cwd: Path,
+    setting: _Lookup,
+    sources: dict[str, str],
+) -> Path:
+    """The .env file: one the user names may be anywhere; one the config names (or the
+    default ``.env``) must resolve inside the config file's directory, symlinks followed, so
+    that a repository cannot point secretsync at a file of yours elsewhere."""
+    given = overrides.env_file
+    if given is not None:
+        sources["env_file"] = "--env-file"
+        return cwd / given
+    if (variable := _env(environ, "SECRETSYNC_ENV_FILE")) is not None:
+        sources["env_file"] = "SECRETSYNC_ENV_FILE"
+        return cwd / variable
+    configured = setting(None, "env_file")
+    name = str(configured[0]) if configured else DEFAULT_ENV_FILE
+    sources["env_file"] = configured[1] if configured else "default"
+    root = path.parent
+    relative = Path(name)
+    if relative.is_absolute() or ".." in relative.parts or "\0" in name:
+        raise ConfigError(
+            f"{path}: env_file {name!r} must be a path inside {root} (no '..', not absolute)",
+            hint="To use a file elsewhere, pass --env-file or set SECRETSYNC_ENV_FILE.",
+        )
+    env_file = root / relative
+    try:
+        escaped = not env_file.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        escaped = True
+    if escaped:
+        raise ConfigError(
+            f"{path}: {env_file} leads outside {root} (a symbolic link to "
+            f"{_shown(Path(os.path.realpath(env_file)))})",
+            hint="secretsync only follows links that stay inside the config file's directory; "
+            "pass --env-file to use that file on purpose.",
+        )
+    return env_file
+
+
+def _check_plain_keys(path: Path, patterns: list[str]) -> None:
+    """Refuse a ``plain_keys`` pattern that would show every value (``*``, ``?*``, ...)."""
+    for pattern in patterns:
+        if all(fnmatchcase(probe, pattern) for probe in _PROBES):
+            raise ConfigError(
+                f"{path}: plain_keys pattern {pattern!r} matches every key, which would print "
+                "every secret",
+                hint='Name the keys whose values are not secret, e.g. ["LOG_LEVEL", "APP_*"].',
+            )
+
+
+# Key names unlike each other: a pattern that matches them all matches every key.
+_PROBES = ("A", "z", "_", "9", "API_KEY", "db.password", "x-y", "Secret42", "a b", "ä")
+
+
+def _shown(path: Path) -> str:
+    text = str(path)
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 def _required(path: Path, value: _Found, table: str, key: str) -> str:

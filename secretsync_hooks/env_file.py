@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import contextlib
-import os
 import re
-import stat
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secretsync_hooks import interrupts
 from secretsync_hooks.errors import EnvFileError
+from secretsync_hooks.fs import FileProblem, Signature, read_regular, write_atomic
 from secretsync_hooks.models import EnvVar
 
 # The grammar, copied from python-dotenv 1.2.4 (BSD-3-Clause) so that both read alike.
@@ -51,9 +47,11 @@ _BOM = "\ufeff"
 # Characters that mean the same in every .env dialect (python-dotenv, docker compose, a POSIX
 # shell's `source`) when left unquoted.
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_./:@%+,=-]*")
-_PLAIN_KEY = re.compile(r"[^=#\s'\"]+")
+# Keys secretsync reads unquoted: letters (any script), digits, "_", "." and "-".  Anything
+# else (":", "/", "@", "?", ...) is what a URL, a PEM body or a JSON fragment looks like.
+_PLAIN_KEY = re.compile(r"[\w.-]+")
 _DOUBLE_ENCODE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
-NEW_FILE_MODE = 0o600
+MAX_BYTES = 16 * 1024 * 1024  # a .env this large is not a .env
 
 
 def _decode_escapes(regex: re.Pattern[str], text: str) -> str:
@@ -108,9 +106,21 @@ def _line_at(text: str, pos: int, starts: list[int]) -> int:
 
 
 class _Refused(Exception):
-    def __init__(self, problem: str) -> None:
+    """A statement secretsync will not read; ``stop``: nothing after it can be trusted either
+    (an unclosed quote swallows what follows, which is likely the value's own lines)."""
+
+    def __init__(self, problem: str, *, stop: bool = False) -> None:
         super().__init__(problem)
         self.problem = problem
+        self.stop = stop
+
+
+# Problems name the line and what is wrong, never the text: a refused line may be part of a
+# secret (a PEM body, a base64 blob, a URL with a password).
+_NOT_A_STATEMENT = (
+    "not a KEY=value line (a key is letters, digits, '_', '.' and '-'; quote any other "
+    "key: 'my key'=value)"
+)
 
 
 def _parse_statement(reader: _Reader, start: int, line: int) -> _Chunk:
@@ -125,22 +135,24 @@ def _parse_statement(reader: _Reader, start: int, line: int) -> _Chunk:
     if reader.peek() == "'":
         m = reader.match(_single_quoted_key)
         if m is None:
-            raise _Refused("a key opens a single quote that is not closed")
+            raise _Refused("a key opens a single quote that is never closed", stop=True)
         key = m.group(1)
     else:
         m = reader.match(_unquoted_key)
         if m is None:
             raise _Refused("a value with no key (the line starts with '='); write KEY=value")
         key = m.group(1)
+        if not _PLAIN_KEY.fullmatch(key):
+            # python-dotenv would take `postgres://app:PASSWORD@db/app?x=1` as a key named
+            # `postgres://app:PASSWORD@db/app?x` and print it wherever keys are printed.
+            raise _Refused(_NOT_A_STATEMENT)
     reader.match(_whitespace)
     if reader.peek() != "=":
         # python-dotenv reads `KEY` alone as None (the variable is declared but unset) and
         # drops `KEY value` / `KEY: value` with a warning; both may hide a secret.
         if reader.match(_comment) is not None and reader.match(_end_of_line) is not None:
-            raise _Refused(f"{key} has no '=': write {key}= for an empty value, or delete the line")
-        if key.endswith(":"):
-            raise _Refused(f"'{key} value' is not KEY=value syntax; write {key[:-1]}=value")
-        raise _Refused(f"the key {key!r} is followed by text but no '=' (no spaces inside a key)")
+            raise _Refused("a key with no '=' (write KEY= for an empty value, or delete the line)")
+        raise _Refused(_NOT_A_STATEMENT)
     equals = reader.match(_equal_sign)
     assert equals is not None
     space_after_equals = len(equals.group(1)) > 1
@@ -154,7 +166,11 @@ def _parse_statement(reader: _Reader, start: int, line: int) -> _Chunk:
         regex = _single_quoted_value if quote == "'" else _double_quoted_value
         m = reader.match(regex)
         if m is None:
-            raise _Refused(f"the value of {key} opens a {_quote_name(quote)} that is not closed")
+            raise _Refused(
+                f"a value opens a {_quote_name(quote)} that is never closed; the lines after it "
+                "were not read",
+                stop=True,
+            )
         escapes = _single_quote_escapes if quote == "'" else _double_quote_escapes
         value = _decode_escapes(escapes, m.group(1))
     elif char in ("", "\n", "\r"):
@@ -168,7 +184,7 @@ def _parse_statement(reader: _Reader, start: int, line: int) -> _Chunk:
     token_end = reader.pos - start
     reader.match(_comment)
     if reader.match(_end_of_line) is None:
-        raise _Refused(f"text after the closing quote of {key}'s value")
+        raise _Refused("text after a closing quote")
     return _Chunk(
         text=reader.text[start : reader.pos],
         line=line,
@@ -208,9 +224,11 @@ def _parse(text: str) -> tuple[list[_Chunk], list[ParseProblem]]:
         try:
             chunks.append(_parse_statement(reader, start, line))
         except _Refused as refused:
+            problems.append(ParseProblem(line, refused.problem))
+            if refused.stop:
+                break
             # Carry on after the rest of the line, as python-dotenv does, to report every
             # problem at once.
-            problems.append(ParseProblem(line, refused.problem))
             reader.match(_rest_of_line)
             chunks.append(_Chunk(text=text[start : reader.pos], line=line))
     return chunks, problems
@@ -242,7 +260,7 @@ class EnvFile:
         self._newline: str | None = None
         # What was on disk when the file was read: (stat signature, bytes), or None if the
         # file did not exist.  A write first checks that nobody changed it since.
-        self._on_disk: tuple[tuple[int, int, int, int], bytes] | None = None
+        self._on_disk: tuple[Signature, bytes] | None = None
 
     # -- reading -------------------------------------------------------------------------
     @classmethod
@@ -265,7 +283,7 @@ class EnvFile:
     def load(cls, path: Path, *, missing_ok: bool = False) -> EnvFile:
         """Read and parse ``path``. A missing file is an error unless ``missing_ok``."""
         try:
-            signature, data = _read_with_signature(path)
+            signature, data = read_regular(path, limit=MAX_BYTES)
         except FileNotFoundError:
             if missing_ok:
                 return cls([], path=path, existed=False)
@@ -273,10 +291,8 @@ class EnvFile:
                 f"{path}: no such file",
                 hint="Create it, pass --env-file, or run `secretsync pull` to fetch it.",
             ) from None
-        except IsADirectoryError:
-            raise EnvFileError(f"{path}: is a directory, not a .env file") from None
-        except OSError as exc:
-            raise EnvFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        except FileProblem as exc:
+            raise EnvFileError(f"{_shown(path)}: {exc}") from None
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -308,17 +324,20 @@ class EnvFile:
         return iter(self.keys())
 
     # -- editing -------------------------------------------------------------------------
-    def set(self, key: str, value: str) -> None:
-        """Set ``key``: rewrite only the value token of its effective statement, or append."""
+    def set(self, key: str, value: str) -> bool:
+        """Set ``key``: rewrite only the value token of its effective statement, or append.
+
+        Returns whether the written value is inert when a shell sources the file (False only
+        for a value holding both a single quote and a ``$`` or backtick).
+        """
         _check_value(value)
         existing = self._index.get(key)
         if not existing:
-            self._append(key, value)
-            return
+            return self._append(key, value)
         chunk = existing[-1]
         if chunk.value == value:
-            return
-        token = _encode_value(value, chunk.quote, chunk.space_after_equals)
+            return True
+        token, inert = _encode_value(value, chunk.quote, chunk.space_after_equals)
         rest = chunk.text[chunk.token_end :]
         if token and rest.startswith("#"):
             # `KEY= # comment` had an empty token right before the `#`; an unquoted value
@@ -328,6 +347,7 @@ class EnvFile:
         chunk.token_end = chunk.token_start + len(token)
         chunk.quote = token[0] if token[:1] in ("'", '"') else ""
         chunk.value = value
+        return inert
 
     def remove(self, key: str) -> bool:
         """Remove every statement of ``key`` (and nothing else); return whether it was there."""
@@ -336,12 +356,12 @@ class EnvFile:
         self._chunks = [c for c in self._chunks if c.key != key]
         return True
 
-    def _append(self, key: str, value: str) -> None:
+    def _append(self, key: str, value: str) -> bool:
         last = next((c.text for c in reversed(self._chunks) if c.text), "")
         if last and not last.endswith(("\n", "\r")):
             self._chunks.append(_Chunk(text=self.newline, line=0))
         prefix = _encode_key(key) + "="
-        token = _encode_value(value, None, False)
+        token, inert = _encode_value(value, None, False)
         chunk = _Chunk(
             text=prefix + token + self.newline,
             line=0,
@@ -353,6 +373,7 @@ class EnvFile:
         )
         self._chunks.append(chunk)
         self._index[key] = [chunk]
+        return inert
 
     @property
     def newline(self) -> str:
@@ -385,15 +406,16 @@ class EnvFile:
             raise ValueError("no path to write to")
         data = self.render()
         check = self._unchanged_on_disk if target == self.path else None
-        write_atomic(target, data, check=check)
+        try:
+            write_atomic(target, data, check=check)
+        except FileProblem as exc:
+            raise EnvFileError(f"{_shown(target)}: {exc}") from None
 
     def _unchanged_on_disk(self, path: Path) -> None:
         try:
-            now: tuple[tuple[int, int, int, int], bytes] | None = _read_with_signature(path)
+            now: tuple[Signature, bytes] | None = read_regular(path, limit=MAX_BYTES)
         except FileNotFoundError:
             now = None
-        except OSError as exc:
-            raise EnvFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
         before = self._on_disk
         if (before is None) != (now is None) or (
             before is not None and now is not None and before[1] != now[1]
@@ -420,36 +442,46 @@ def _encode_key(key: str) -> str:
 
 
 def _unquoted_ok(value: str, space_after_equals: bool) -> bool:
-    """Whether python-dotenv reads ``value`` back unchanged when it is written unquoted."""
+    """Whether ``value`` can be written unquoted: python-dotenv reads it back unchanged and a
+    shell that sources the file neither splits it nor runs anything in it."""
     if value == "":
         return True
-    return not (
-        _newline.search(value)
-        or value != value.strip()
-        or value[0] in ("'", '"')
-        or (space_after_equals and value[0] == "#")
-        or re.search(r"\s#", value)
+    return _PLAIN_VALUE.fullmatch(value) is not None and not (
+        space_after_equals and value[0] == "#"
     )
 
 
-def _encode_value(value: str, quote: str | None, space_after_equals: bool) -> str:
-    """The token for ``value``: in ``quote`` style where it can be, else the safest quoting.
+def _encode_value(value: str, quote: str | None, space_after_equals: bool) -> tuple[str, bool]:
+    """The token for ``value``, and whether it is inert when a shell sources the file.
 
-    ``quote`` is None for a new statement: plain text stays unquoted, then single quotes (literal
-    in every dialect) where the value has no quote, backslash or line break, else double quotes
-    with escapes, which can hold anything on one line.
+    Every token reads back exactly with python-dotenv.  In order of preference: the
+    statement's own style (``quote``; None for a new statement) where that is safe; plain text
+    unquoted; single quotes (literal for dotenv and for a shell) where the value has no quote,
+    backslash or line break; double quotes with escapes where the value has no ``$`` or
+    backtick (a shell expands those inside double quotes); single quotes with backslashes
+    doubled where the value has no single quote.  A value with both a single quote and a
+    ``$``/backtick has no token that is both exact for dotenv and inert for a shell: it is
+    double-quoted, and reported as not inert.
     """
-    if quote == "'":
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if quote == '"':
-        return _double_quoted(value)
-    if quote == "" and _unquoted_ok(value, space_after_equals):
-        return value
-    if quote is None and _PLAIN_VALUE.fullmatch(value):
-        return value
+    expands = "$" in value or "`" in value
+    if quote in ("", None) and _unquoted_ok(value, space_after_equals):
+        return value, True
+    if quote == "'" and "'" not in value:
+        return _single_quoted(value), True
+    if quote == '"' and not expands:
+        return _double_quoted(value), True
     if not re.search(r"['\\\r\n]", value):
-        return f"'{value}'"
-    return _double_quoted(value)
+        return f"'{value}'", True
+    if not expands:
+        return _double_quoted(value), True
+    if "'" not in value:
+        return _single_quoted(value), True
+    return _double_quoted(value), False
+
+
+def _single_quoted(value: str) -> str:
+    # python-dotenv decodes only \\ and \' inside single quotes; a shell decodes nothing.
+    return "'" + value.replace("\\", "\\\\") + "'"
 
 
 def _double_quoted(value: str) -> str:
@@ -461,69 +493,6 @@ def interpolation_keys(values: Iterable[tuple[str, str]]) -> list[str]:
     return [key for key, value in values if "${" in value]
 
 
-def _read_with_signature(path: Path) -> tuple[tuple[int, int, int, int], bytes]:
-    with open(path, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        data = fh.read()
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), data
-
-
-def write_atomic(
-    path: Path,
-    data: bytes,
-    *,
-    mode: int | None = None,
-    check: Callable[[Path], None] | None = None,
-) -> None:
-    """Replace ``path`` with ``data`` so that a reader sees the old file or the new, never half.
-
-    A temporary file in the same directory is written, flushed and fsynced, given the old
-    file's permission bits (0600 for a new file, or ``mode`` if given) and renamed over the
-    target.  A symlink is written through: its target is replaced and the link itself stays.
-    """
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    try:
-        kept = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        kept = NEW_FILE_MODE
-    except OSError as exc:
-        raise EnvFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    if target.is_dir():
-        raise EnvFileError(f"{path}: is a directory, not a .env file")
-    directory = target.parent
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise EnvFileError(f"{path}: cannot write in {directory}: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), kept if mode is None else mode)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if check is not None:
-            check(path)
-        with interrupts.critical(deliver=False):  # once renamed, the write has happened
-            os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise EnvFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; not every platform lets a directory be opened.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+def _shown(path: Path) -> str:
+    """A path for a message: printable, whatever bytes it holds."""
+    return repr(str(path))[1:-1] if not str(path).isprintable() else str(path)

@@ -7,6 +7,8 @@ traceback reaches a user unless they ask, and everything printed passes through 
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -15,6 +17,7 @@ from typing import TextIO
 from secretsync_hooks import interrupts
 from secretsync_hooks.errors import ExitCode, SecretSyncError
 from secretsync_hooks.redact import redact
+from secretsync_hooks.text import clean
 
 
 def report(
@@ -26,10 +29,17 @@ def report(
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         out.write(redact(text))
     if isinstance(exc, SecretSyncError):
-        out.write(redact(f"{prog}: error: {exc.message}\n"))
+        out.write(clean(redact(f"{prog}: error: {exc.message}\n")))
         if exc.hint:
-            out.write(redact(f"{exc.hint}\n"))
+            out.write(clean(redact(f"{exc.hint}\n")))
         return int(exc.exit_code)
+    if isinstance(exc, OSError) and _is_output_error(exc):
+        # stdout is gone (a closed pipe) or full: say so where possible, exit 2, and stop
+        # Python from failing again on the final flush.
+        _detach_stdout()
+        if not isinstance(exc, BrokenPipeError):
+            out.write(f"{prog}: error: cannot write the output: {exc.strerror or exc}\n")
+        return int(ExitCode.ERROR)
     if isinstance(exc, KeyboardInterrupt):
         # Writers turn an interrupt after their first write into an Interrupted error with
         # the exact report; a bare one means nothing was written.
@@ -37,10 +47,23 @@ def report(
         return int(ExitCode.INTERRUPTED)
     detail = redact(str(exc)).splitlines()
     what = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
-    out.write(f"{prog}: unexpected error: {what}\n")
+    out.write(clean(f"{prog}: unexpected error: {what}\n"))
     if not debug:
         out.write("Rerun with --debug to see the traceback, and report it if it is a bug.\n")
     return int(ExitCode.ERROR)
+
+
+def _is_output_error(exc: OSError) -> bool:
+    return isinstance(exc, BrokenPipeError) or exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT)
+
+
+def _detach_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def guarded(
@@ -54,6 +77,8 @@ def guarded(
     a message and an exit code."""
     try:
         with interrupts.handled():
-            return func()
+            code = func()
+            sys.stdout.flush()  # a closed pipe or a full disk fails here, not at exit
+            return code
     except (Exception, KeyboardInterrupt) as exc:
         return report(exc, debug=debug, prog=prog, stream=stream)

@@ -7,11 +7,14 @@ CLI; the output is plain text (pre-commit captures it, so there is no terminal t
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+from secretsync_hooks import text
 from secretsync_hooks.error_handler import guarded, report
 from secretsync_hooks.errors import AwsUnavailableError, ConfigError, ExitCode
 
@@ -60,6 +63,13 @@ def _check(argv: Sequence[str] | None, *, hook_id: str, git_command: str) -> int
         help="When AWS cannot be asked (no credentials, expired SSO, no network): fail the "
         "hook (default) or warn and let the commit through.",
     )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="Give up asking AWS after this long in all, credentials and retries included "
+        "(default: $SECRETSYNC_TIMEOUT, else 8).",
+    )
     parser.add_argument("--debug", action="store_true", help="Show tracebacks.")
     args = parser.parse_args(argv)
     skip = f"SKIP={hook_id} {git_command} ..."
@@ -67,6 +77,7 @@ def _check(argv: Sequence[str] | None, *, hook_id: str, git_command: str) -> int
 
 
 def _check_one(environment: str | None, args: argparse.Namespace, skip: str) -> int:
+    from secretsync_hooks.backends.aws import HOOK_DEADLINE, seconds_from
     from secretsync_hooks.config import Overrides, load_config
     from secretsync_hooks.formatters.hook import render_drift, render_in_sync
     from secretsync_hooks.sync import open_workspace, record_if_in_sync
@@ -76,21 +87,22 @@ def _check_one(environment: str | None, args: argparse.Namespace, skip: str) -> 
         config = load_config(
             Overrides(config=args.config, environment=environment, env_file=args.env_file)
         )
-        workspace = open_workspace(config)
+        deadline = args.timeout or seconds_from(os.environ, "SECRETSYNC_TIMEOUT", HOOK_DEADLINE)
+        workspace = open_workspace(config, deadline=deadline)
         comparison = workspace.compare(keys_only=args.keys_only)
         record_if_in_sync(workspace, comparison)
     except AwsUnavailableError as exc:
         reason = exc.message
         if args.on_error == "warn":
-            print(
+            _say(
                 f"secretsync: {label}warning: AWS could not be asked ({reason}); "
                 "not checked (--on-error warn)"
             )
             return int(ExitCode.OK)
-        print(f"secretsync: {label}AWS could not be asked: {reason}")
+        _say(f"secretsync: {label}AWS could not be asked: {reason}")
         if exc.hint:
-            print(exc.hint)
-        print(
+            _say(exc.hint)
+        _say(
             f"To go ahead anyway: {skip}  (or args: [--on-error, warn] in your "
             ".pre-commit-config.yaml)"
         )
@@ -104,9 +116,9 @@ def _check_one(environment: str | None, args: argparse.Namespace, skip: str) -> 
     if args.env_file:
         extra += ["--env-file", str(args.env_file)]
     if comparison.in_sync:
-        print(render_in_sync(workspace, comparison, label))
+        _say(render_in_sync(workspace, comparison, label))
         return int(ExitCode.OK)
-    print(render_drift(workspace, comparison, label, extra, skip=skip))
+    _say(render_drift(workspace, comparison, label, extra, skip=skip))
     return int(ExitCode.DRIFT)
 
 
@@ -132,7 +144,7 @@ def _forbid_env(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     configured, warning = _configured_env_files(args.config)
     if warning:
-        print(f"secretsync: warning: {warning}")
+        _say(f"secretsync: warning: {warning}")
     blocked = [
         name
         for name in args.filenames
@@ -140,28 +152,34 @@ def _forbid_env(argv: Sequence[str] | None) -> int:
     ]
     if not blocked:
         return int(ExitCode.OK)
-    print("secretsync: refusing to commit .env files; they hold secrets:")
+    _say("secretsync: refusing to commit .env files; they hold secrets:")
     for name in blocked:
-        print(f"  {name}")
+        _say(f"  {text.shown(name)}")
     quoted = " ".join(_shell_quote(name) for name in blocked)
-    print("Unstage them and keep them out of git:")
-    print(f"  git rm --cached -- {quoted}")
-    print("  printf '.env\\n.env.*\\n!.env.example\\n' >> .gitignore")
-    print("An example file? Name it .env.example, or allow it: args: [--allow, NAME]")
+    _say("Unstage them and keep them out of git:")
+    _say(f"  git rm --cached -- {quoted}")
+    _say("  printf '.env\\n.env.*\\n!.env.example\\n' >> .gitignore")
+    _say("An example file? Name it .env.example, or allow it: args: [--allow, NAME]")
     return int(ExitCode.DRIFT)
 
 
 def _is_env_file(name: str, allowed: Sequence[str]) -> bool:
-    base = PurePosixPath(_normalise(name)).name
-    if any(
-        fnmatchcase(base, pattern) or fnmatchcase(_normalise(name), pattern) for pattern in allowed
+    """Whether ``name`` is a .env file: ``.env``, ``.env.*``, ``.env-*``, ``.env~``,
+    ``*.env`` in any case (temporary copies secretsync writes included), except examples
+    (``.env.example``, ``.env.sample``, ``.env.template``, ``example.env``) and ``allowed``."""
+    path = _normalise(name)
+    base = PurePosixPath(path).name
+    if any(fnmatchcase(base, pattern) or fnmatchcase(path, pattern) for pattern in allowed):
+        return False
+    lower = base.lower()
+    if not (
+        lower == ".env"
+        or lower.startswith((".env.", ".env-", ".env_", ".env~"))
+        or lower.endswith((".env", ".env~"))
     ):
         return False
-    if base == ".env":
-        return True
-    if base.startswith(".env."):
-        return base.rsplit(".", 1)[-1].lower() not in EXAMPLE_SUFFIXES
-    return False
+    parts = re.split(r"[.\-_~]", lower)
+    return not any(part in EXAMPLE_SUFFIXES for part in parts)
 
 
 def _configured_env_files(config_path: Path | None) -> tuple[set[str], str | None]:
@@ -186,6 +204,25 @@ def _configured_env_files(config_path: Path | None) -> tuple[set[str], str | Non
         except ValueError:
             continue  # outside this work tree: git cannot stage it
     return names, None
+
+
+def _seconds(raw: str) -> float:
+    import math
+
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{raw!r} must be a finite number of seconds above 0")
+    return value
+
+
+def _say(message: str) -> None:
+    """One message on stdout (pre-commit shows it), control characters escaped.  Messages
+    never hold values by construction (error reports go through the error handler, which
+    also redacts)."""
+    print(text.clean(message))
 
 
 def _normalise(name: str) -> str:

@@ -7,6 +7,7 @@ The sync core registers every value it reads, local or remote.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 MASK = "****"
@@ -31,7 +32,12 @@ def redact(text: str) -> str:
 
 
 def _pieces() -> set[str]:
-    pieces = set(_values)
+    """Every registered value in the forms a message can carry it: as is, JSON-escaped (an
+    AWS message or a botocore report quoting a JSON document), and line by line."""
+    pieces = set()
     for value in _values:
+        for form in (value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]):
+            pieces.add(form)
+            pieces.update(p for p in form.splitlines() if len(p.strip()) >= _MIN_LENGTH)
         pieces.update(p for p in value.splitlines() if len(p.strip()) >= _MIN_LENGTH)
     return pieces

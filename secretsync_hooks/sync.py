@@ -7,11 +7,15 @@ return; none of them computes a difference or decides what to write.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from secretsync_hooks import interrupts, redact
+from secretsync_hooks import interrupts, redact, text
 from secretsync_hooks.backends import get_backend
+from secretsync_hooks.backends.aws import COMMAND_DEADLINE, AwsSession, seconds_from
 from secretsync_hooks.backends.base import ApplyResult, Backend, Progress, RemoteSnapshot
 from secretsync_hooks.config import Config
 from secretsync_hooks.differ import (
@@ -26,7 +30,7 @@ from secretsync_hooks.differ import (
 from secretsync_hooks.env_file import EnvFile, interpolation_keys
 from secretsync_hooks.errors import EnvFileError, RefusedError, RemoteError
 from secretsync_hooks.models import Action, DiffState, Direction, SyncPlan
-from secretsync_hooks.sync_base import Base, BaseError, BaseStore
+from secretsync_hooks.sync_base import Base, BaseError, BaseStore, work_tree
 
 log = logging.getLogger("secretsync")
 
@@ -47,6 +51,15 @@ class Workspace:
     base: Base | None = None
     # Why the comparison is two-way although a record of an earlier sync exists.
     two_way_reason: str | None = None
+    session: AwsSession | None = None
+    deadline: float = COMMAND_DEADLINE
+
+    def ignored(self) -> tuple[str, ...]:
+        """Remote names under the target that secretsync does not manage (for ``status``)."""
+        if self.session is None:
+            return self.backend.ignored()
+        with self.session.deadline(self.deadline):
+            return self.backend.ignored()
 
     @property
     def remote_name(self) -> str:
@@ -61,17 +74,26 @@ class Workspace:
         return compare_three_way(local, remote, self.base.fingerprints, self.store.fingerprint)
 
 
-def open_workspace(config: Config, *, require_local: bool = False) -> Workspace:
-    """Read the local file (first: it fails fast without a network) and then the remote."""
+def open_workspace(
+    config: Config, *, require_local: bool = False, deadline: float | None = None
+) -> Workspace:
+    """Read the local file (first: it fails fast without a network) and then the remote.
+
+    Reading the remote, credentials and retries included, must finish within ``deadline``
+    seconds (default: ``SECRETSYNC_TIMEOUT``, else 15).
+    """
     local = EnvFile.load(config.env_file, missing_ok=not require_local)
     redact.register(local.values().values())
     warnings = list(config.warnings)
     if not local.existed:
         warnings.append(f"{config.env_file} does not exist yet; every remote key is remote-only")
     log.debug("read %d keys from %s", len(local.keys()), config.env_file)
-    backend = get_backend(config)
+    session = AwsSession(config.region, config.profile)
+    seconds = deadline or seconds_from(os.environ, "SECRETSYNC_TIMEOUT", COMMAND_DEADLINE)
+    backend = get_backend(config, session)
     warnings.extend(backend.warnings)
-    snapshot = backend.read()
+    with session.deadline(seconds):
+        snapshot = backend.read()
     redact.register(snapshot.values.values())
     warnings.extend(snapshot.warnings)
     log.debug(
@@ -82,7 +104,8 @@ def open_workspace(config: Config, *, require_local: bool = False) -> Workspace:
         snapshot.exists,
         snapshot.version_label,
     )
-    workspace = Workspace(config, local, backend, snapshot, warnings)
+    workspace = Workspace(config, local, backend, snapshot, warnings, session=session)
+    workspace.deadline = seconds
     _attach_base(workspace)
     return workspace
 
@@ -217,15 +240,15 @@ def refusal(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> str
     conflicts = [op.key for op in risky if op.key in _conflict_keys(comparison)]
     others = [op for op in risky if op.key not in conflicts]
     if conflicts:
-        parts.append(f"conflict: {', '.join(conflicts)} changed on both sides since the last sync")
+        parts.append(f"conflict: {text.keys(conflicts)} changed on both sides since the last sync")
     if others:
         updates = [op.key for op in others if op.action is Action.UPDATE]
         deletes_ = [op.key for op in others if op.action is Action.DELETE]
         detail = []
         if updates:
-            detail.append(f"overwrite {len(updates)} value(s) ({', '.join(updates)})")
+            detail.append(f"overwrite {len(updates)} value(s) ({text.keys(updates)})")
         if deletes_:
-            detail.append(f"delete {len(deletes_)} key(s) ({', '.join(deletes_)})")
+            detail.append(f"delete {len(deletes_)} key(s) ({text.keys(deletes_)})")
         parts.append(f"{verb} would {' and '.join(detail)} in {where}")
     return "; ".join(parts)
 
@@ -345,21 +368,53 @@ def _record(
 def _write_local(workspace: Workspace, plan: SyncPlan) -> ApplyResult:
     if plan.is_empty:
         return ApplyResult(version=workspace.snapshot.version_label)
+    path = workspace.config.env_file
+    _check_writable(workspace, path)
     local = workspace.local
+    active: list[str] = []
     for op in plan.ops:
         if op.action is Action.DELETE:
             local.remove(op.key)
         else:
             assert op.value is not None
-            local.set(op.key, op.value)
+            if not local.set(op.key, op.value):
+                active.append(op.key)
     expanding = interpolation_keys(plan.sets.items())
     if expanding:
         workspace.warnings.append(
-            f"{', '.join(expanding)} contain '${{', which python-dotenv expands by default "
+            f"{text.keys(expanding)} contain '${{', which python-dotenv expands by default "
             "(load_dotenv(interpolate=False) keeps it literal)"
         )
-    path = workspace.config.env_file
-    if path.is_dir():
-        raise EnvFileError(f"{path}: is a directory, not a .env file")
+    if active:
+        workspace.warnings.append(
+            f"{text.keys(active)} hold both a single quote and a '$' or backtick: no quoting "
+            "is exact for python-dotenv and inert in a shell, so `source .env` would expand "
+            "them (python-dotenv reads them exactly)"
+        )
     local.write(path)
     return ApplyResult(applied=plan.ops, version=workspace.snapshot.version_label)
+
+
+def _check_writable(workspace: Workspace, path: Path) -> None:
+    """Refuse to write secrets through a link leading out of the work tree; warn once when
+    the file is readable by others."""
+    if path.is_dir():
+        raise EnvFileError(f"{path}: is a directory, not a .env file")
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))
+        tree = work_tree(workspace.config)
+        if not target.is_relative_to(tree):
+            raise EnvFileError(
+                f"{path} is a symbolic link to {target}, outside the work tree {tree}; "
+                "secretsync does not write secrets through it",
+                hint="Pass --env-file with the real path if that file is meant to hold them.",
+            )
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return  # a new file: created with mode 0600
+    if mode & 0o077:
+        workspace.warnings.append(
+            f"{path} is readable by other users (mode {mode:04o}); `chmod 600 {path}` keeps "
+            "the secrets written into it to you"
+        )

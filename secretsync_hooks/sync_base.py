@@ -1,13 +1,15 @@
 """The base: what both sides last agreed on, so a later comparison can tell who changed what.
 
-Per environment, the base records for each key a keyed fingerprint of the agreed value
-(HMAC-SHA256 under a random key of this repository, over the key name and the value) and the
-remote version it was read at.  Never a value, never a plain hash: a base file that leaks lets
-nobody recover or confirm a secret without the key, which lives beside it with mode 0600.
+Per pairing, the base records for each key a keyed fingerprint of the agreed value
+(HMAC-SHA256 over the key name and the value) and the remote version it was read at.  Never a
+value, never a plain hash.  The fingerprint key is the user's, in the user's state directory
+(``$XDG_STATE_HOME/secretsync/key``, default ``~/.local/state/secretsync/key``, mode 0600),
+never beside the records: a copied ``.git`` (a Docker build context, an exposed ``/.git``)
+carries fingerprints that nobody can test guesses against without that key.
 
-Inside a git repository it lives in ``$(git rev-parse --git-dir)/secretsync/``; outside, in
-``$XDG_STATE_HOME/secretsync/`` (default ``~/.local/state/secretsync/``), named after the
-config file's path.  Never in the work tree.
+Inside a git repository the records live in ``$(git rev-parse --git-dir)/secretsync/``;
+outside, in the user's state directory.  Never in the work tree.  Files are opened without
+following symbolic links, in a directory that must be the user's own.
 """
 
 from __future__ import annotations
@@ -18,16 +20,19 @@ import hmac
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from secretsync_hooks import trust
 from secretsync_hooks.config import Config
-from secretsync_hooks.env_file import write_atomic
+from secretsync_hooks.fs import FileProblem, read_regular, write_atomic
 
 FORMAT = 2  # 2: bound to a pairing (env file, backend, target, region, identity)
 KEY_BYTES = 32
+MAX_BYTES = 16 * 1024 * 1024
 _RESET_ALL = "secretsync forget --all"
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
@@ -100,36 +105,69 @@ class BaseError(Exception):
         self.reset = reset
 
 
-def git_dir(start: Path) -> Path | None:
+def git_dir(start: Path, environ: Mapping[str, str] | None = None) -> Path | None:
     """The git directory of the work tree holding ``start``, without running git.
 
     Handles a ``.git`` directory and a ``.git`` file (``gitdir: ...``, as in worktrees and
-    submodules).
+    submodules).  A ``.git`` in a directory another user owns or everyone may write to is
+    refused, as is a ``gitdir:`` pointing at a directory that is not the user's own.
     """
     directory = start.resolve()
     while True:
         dot_git = directory / ".git"
+        if dot_git.is_dir() or dot_git.is_file():
+            trust.check_found(dot_git, "git directory", environ)
         if dot_git.is_dir():
             return dot_git
         if dot_git.is_file():
-            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+            try:
+                _, raw = read_regular(dot_git, limit=4096)
+            except (FileProblem, OSError):
+                return None
+            text = raw.decode("utf-8", errors="replace").strip()
             if text.startswith("gitdir:"):
                 target = Path(text.split(":", 1)[1].strip())
-                return target if target.is_absolute() else (directory / target).resolve()
+                resolved = target if target.is_absolute() else (directory / target).resolve()
+                trust.check_found(resolved, "git directory", environ)
+                return resolved
         if directory.parent == directory:
             return None
         directory = directory.parent
 
 
-def state_dir(config: Config, environ: Mapping[str, str] | None = None) -> Path:
-    """Where the bases (and the fingerprint key) of ``config``'s repository live."""
-    found = git_dir(config.path.parent)
-    if found is not None:
-        return found / "secretsync"
+def work_tree(config: Config) -> Path:
+    """The work tree holding the config: the directory of its ``.git``, else its own."""
+    directory = config.path.parent.resolve()
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return directory
+
+
+def user_state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's own state directory for secretsync (XDG), where the fingerprint key lives."""
     env = os.environ if environ is None else environ
     xdg = env.get("XDG_STATE_HOME", "").strip()
     root = Path(xdg) if xdg else Path.home() / ".local" / "state"
     return root / "secretsync"
+
+
+def state_dir(config: Config, environ: Mapping[str, str] | None = None) -> Path:
+    """Where the records of ``config``'s repository live."""
+    found = git_dir(config.path.parent, environ)
+    if found is not None:
+        return found / "secretsync"
+    return user_state_dir(environ)
+
+
+def _own_directory(directory: Path) -> None:
+    """Create ``directory`` (0700) if needed; refuse one that is a link or not the user's."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = directory.lstat()
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        raise BaseError(f"{directory} is not a directory (a symbolic link?)")
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        raise BaseError(f"{directory} belongs to another user (uid {st.st_uid})")
 
 
 class BaseStore:
@@ -149,7 +187,8 @@ class BaseStore:
         label = re.sub(r"[^A-Za-z0-9_.-]", "_", config.environment or "default")[:40]
         self._prefix = f"base-{label}-{slot}-"
         self.path = self.directory / f"{self._prefix}{pair}.json"
-        self._key_path = self.directory / "key"
+        self._key_directory = user_state_dir(environ)
+        self._key_path = self._key_directory / "key"
         self._key: bytes | None = None
 
     # -- the fingerprint key ------------------------------------------------------------------
@@ -157,12 +196,13 @@ class BaseStore:
         if self._key is not None:
             return self._key
         try:
-            text = self._key_path.read_text(encoding="ascii").strip()
+            _, raw = read_regular(self._key_path, limit=1024, follow_symlinks=False)
+            text = raw.decode("ascii").strip()
         except FileNotFoundError:
             if not create:
                 return None
             return self._create_key()
-        except (OSError, UnicodeDecodeError) as exc:
+        except (FileProblem, UnicodeDecodeError) as exc:
             raise BaseError(
                 f"cannot read {self._key_path}: {_reason(exc)}", reset=_RESET_ALL
             ) from None
@@ -179,12 +219,12 @@ class BaseStore:
         import secrets  # only the first sync of a repository makes a key
         import tempfile
 
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _own_directory(self._key_directory)
         key = secrets.token_bytes(KEY_BYTES)
         # Written whole to a temporary file, then linked into place: the key file either does
         # not exist or holds a whole key (a kill mid-write cannot leave an empty one), and the
         # link fails if another first sync got there first, so both end up with one key.
-        fd, tmp_name = tempfile.mkstemp(prefix=".key.", suffix=".tmp", dir=self.directory)
+        fd, tmp_name = tempfile.mkstemp(prefix=".key.", suffix=".tmp", dir=self._key_directory)
         try:
             with os.fdopen(fd, "w", encoding="ascii") as fh:
                 os.fchmod(fh.fileno(), 0o600)
@@ -201,6 +241,13 @@ class BaseStore:
             Path(tmp_name).unlink(missing_ok=True)
         self._key = key
         return key
+
+    def key_id(self) -> str:
+        """A public name for the fingerprint key, so a record made under another key (another
+        user's, or one since replaced) is recognised instead of comparing as all-changed."""
+        secret = self._load_key(create=True)
+        assert secret is not None
+        return hmac.new(secret, b"secretsync key id", hashlib.sha256).hexdigest()[:16]
 
     def fingerprint(self, key: str, value: str) -> str:
         secret = self._load_key(create=True)
@@ -220,19 +267,23 @@ class BaseStore:
 
     def _read(self, path: Path) -> Base | None:
         try:
-            raw = path.read_bytes()
+            _, raw = read_regular(path, limit=MAX_BYTES, follow_symlinks=False)
         except FileNotFoundError:
             return None
-        except OSError as exc:
+        except (FileProblem, OSError) as exc:
             raise BaseError(f"cannot read {path}: {_reason(exc)}") from None
         if self._load_key(create=False) is None:
             raise BaseError(
-                f"{path} exists but its key {self._key_path} is missing", reset=_RESET_ALL
+                f"{path} was recorded with another fingerprint key ({self._key_path} is missing)"
             )
         try:
-            return _parse(json.loads(raw.decode("utf-8")))
+            document = json.loads(raw.decode("utf-8"))
+            base = _parse(document)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise BaseError(f"{path} is corrupt ({_reason(exc)})") from None
+        if document.get("key_id") != self.key_id():
+            raise BaseError(f"{path} was recorded with another fingerprint key")
+        return base
 
     def other_pairing(self) -> Base | None:
         """The newest readable record of this config and environment for another pairing."""
@@ -259,9 +310,10 @@ class BaseStore:
         remote_version: str | None,
         identity: str | None,
     ) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _own_directory(self.directory)
         document = {
             "format": FORMAT,
+            "key_id": self.key_id(),
             "config": str(self.config.path.resolve()),
             "environment": self.config.environment,
             **self.pairing.fields(),
@@ -273,7 +325,11 @@ class BaseStore:
                 for key, fp in sorted(fingerprints.items())
             },
         }
-        write_atomic(self.path, (json.dumps(document, indent=1) + "\n").encode(), mode=0o600)
+        data = (json.dumps(document, indent=1) + "\n").encode()
+        try:
+            write_atomic(self.path, data, mode=0o600, follow_symlinks=False)
+        except FileProblem as exc:
+            raise BaseError(f"cannot write {self.path}: {exc}") from None
 
     def forget(self) -> bool:
         """Drop the record of this pairing; whether there was one."""
@@ -284,13 +340,16 @@ class BaseStore:
         return True
 
     def forget_all(self) -> int:
-        """Drop every record in this state directory, and the fingerprint key; how many."""
-        if not self.directory.is_dir():
-            return 0
+        """Drop every record of this repository, and the fingerprint key; how many records.
+
+        The key is the user's (one for every repository): records elsewhere made with it
+        are then recognised as made under another key, and compared two-way until re-made.
+        """
         count = 0
-        for path in self.directory.glob("base-*.json"):
-            path.unlink(missing_ok=True)
-            count += 1
+        if self.directory.is_dir():
+            for path in self.directory.glob("base-*.json"):
+                path.unlink(missing_ok=True)
+                count += 1
         self._key_path.unlink(missing_ok=True)
         self._key = None
         return count
@@ -301,6 +360,8 @@ def _digest(*parts: str) -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, FileProblem):
+        return str(exc)
     if isinstance(exc, OSError):
         return exc.strerror or type(exc).__name__
     if isinstance(exc, RecursionError):

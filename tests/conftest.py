@@ -44,6 +44,10 @@ def _no_real_aws(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # The fingerprint key lives in the user's state directory: never the real one.
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.delenv("SECRETSYNC_SAFE_DIRECTORIES", raising=False)
+    monkeypatch.delenv("SECRETSYNC_ENV_FILE", raising=False)
     redact.clear()
     yield
     redact.clear()

@@ -199,3 +199,8 @@ def start_program(cwd: Path, *args: str, name: str = "secretsync") -> subprocess
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def key_file() -> Path:
+    """The fingerprint key: in the user's state directory (the test's own, see conftest)."""
+    return Path(os.environ["XDG_STATE_HOME"]) / "secretsync" / "key"

@@ -48,9 +48,15 @@ def client_error(code: str, message: str = "msg") -> bce.ClientError:
         (client_error("ThrottlingException"), "kept throttling", "AWS_MAX_ATTEMPTS"),
         (
             client_error("KMSAccessDeniedException", "no decrypt"),
-            "KMS key error during secretsmanager:GetSecretValue on secret app/prod: "
-            "KMSAccessDeniedException: no decrypt",
+            "KMS refused the key that encrypts secret app/prod during "
+            "secretsmanager:GetSecretValue: AWS says: no decrypt",
             "kms:Decrypt",
+        ),
+        (
+            client_error("KMSDisabledException", "key arn:aws:kms:...:key/1 is disabled"),
+            "KMS key error during secretsmanager:GetSecretValue on secret app/prod "
+            "(KMSDisabledException)",
+            "is enabled",
         ),
         (client_error("InternalServiceError"), "AWS had an internal error", "Retry"),
         (
@@ -65,8 +71,9 @@ def client_error(code: str, message: str = "msg") -> bce.ClientError:
             "SECRETSYNC_READ_TIMEOUT",
         ),
         (
+            # Not an authorisation error: AWS's own text (which may quote a value) stays out.
             client_error("SomethingNew", "details"),
-            "AWS refused secretsmanager:GetSecretValue on secret app/prod: SomethingNew: details",
+            "AWS refused secretsmanager:GetSecretValue on secret app/prod (SomethingNew)",
             None,
         ),
     ],

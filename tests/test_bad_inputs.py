@@ -87,29 +87,29 @@ CASES = [
     # -- the .env file -----------------------------------------------------------------------
     Case(
         "unterminated double quote",
-        "opens a double quote that is not closed",
+        "a value opens a double quote that is never closed",
         env=GOOD_ENV + f'B="{CANARY}\n',
     ),
     Case(
         "unterminated single quote",
-        "opens a single quote that is not closed",
+        "a value opens a single quote that is never closed",
         env=GOOD_ENV + f"B='{CANARY}\n",
         args=("push", "--force"),
     ),
     Case(
         "colon syntax",
-        "'B: value' is not KEY=value syntax",
+        "line 4: not a KEY=value line",
         env=GOOD_ENV + f"B: {CANARY}\n",
         args=("pull", "--force"),
     ),
     Case(
         "text after closing quote",
-        "text after the closing quote of B's value",
+        "text after a closing quote",
         env=GOOD_ENV + f'B="{CANARY}" trailing\n',
     ),
     Case("value without key", "a value with no key", env=GOOD_ENV + f"={CANARY}\n"),
-    Case("key with a space", "no spaces inside a key", env=GOOD_ENV + f"MY KEY={CANARY}\n"),
-    Case("key without =", "LONELY has no '='", env=GOOD_ENV + "LONELY\n", args=("status",)),
+    Case("key with a space", "line 4: not a KEY=value line", env=GOOD_ENV + f"MY KEY={CANARY}\n"),
+    Case("key without =", "a key with no '='", env=GOOD_ENV + "LONELY\n", args=("status",)),
     Case("not UTF-8", "not UTF-8 text", env="\udcff", args=("push",)),
     Case(".env is a directory", "is a directory", setup=_env_dir, args=("push",)),
     Case(
@@ -245,7 +245,7 @@ CASES = [
     ),
     Case(
         "KMS key error",
-        "KMS key error during ssm:GetParametersByPath",
+        "KMS refused the key that encrypts parameters under /myapp/production/",
         backend="parameter_store",
         setup=_fault("GetParametersByPath", error("KMSAccessDeniedException")),
     ),

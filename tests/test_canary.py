@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import BACKENDS, SECRET, Remote, write_config
-from tests.moto_server import MotoServer
+from tests.moto_server import MotoServer, error
 from tests.test_e2e_cli import secretsync
 
 LOCAL = {
@@ -69,6 +69,8 @@ READ_ONLY = [
     ["diff", "--verbose"],
     ["diff", "--debug"],
     ["diff", "--keys-only"],
+    ["diff", "--keys-only", "--verbose", "--show-values"],
+    ["status", "--keys-only", "--verbose"],
     ["status"],
     ["status", "--verbose", "--debug"],
     ["push", "--dry-run", "--verbose", "--prune"],
@@ -98,7 +100,9 @@ def test_no_value_in_any_output(seeded: Remote, project: Path) -> None:
 
 def test_no_value_in_error_output(seeded: Remote, project: Path) -> None:
     (project / ".env").write_text(
-        env_text(LOCAL) + f"BROKEN: {BROKEN_CANARY}\n" + f'UNCLOSED="{BROKEN_CANARY}\n'
+        env_text(LOCAL)
+        + f"BROKEN: {BROKEN_CANARY}\n"
+        + f'UNCLOSED="-----BEGIN KEY-----\n{BROKEN_CANARY}\n{BROKEN_CANARY[::-1]}==\n'
     )
     for args in (["diff"], ["push", "--force", "--debug"], ["pull", "--force", "--debug"]):
         for fmt in ("table", "json"):
@@ -107,6 +111,26 @@ def test_no_value_in_error_output(seeded: Remote, project: Path) -> None:
             assert result.stdout == ""
             assert "line " in result.stderr
             assert leaks(result.stdout + result.stderr, CANARIES | {BROKEN_CANARY}) == set()
+    for args in (["config"], ["status", "--keys-only"]):
+        result = secretsync(project, *args)
+        assert result.returncode == 2
+        assert leaks(result.stdout + result.stderr, CANARIES | {BROKEN_CANARY}) == set()
+
+
+def test_no_value_in_a_relayed_aws_message(
+    seeded: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS relays its own words only for authorisation errors; were a value ever among them,
+    # plain or JSON-escaped, the output would still mask it.
+    escaped = json.dumps({"Q": LOCAL["QUOTED"]})
+    quoted = f"denied for {LOCAL['API_KEY']} in {escaped}"
+    action = "GetSecretValue" if seeded.kind == "secrets_manager" else "GetParametersByPath"
+    for args in (["diff"], ["diff", "--debug", "--format", "json"]):
+        moto_server.injector.inject(action, error("AccessDeniedException", quoted))
+        result = secretsync(project, *args)
+        assert result.returncode == 2
+        assert "AWS says: denied for" in result.stderr
+        assert leaks(result.stdout + result.stderr, CANARIES) == set()
 
 
 def test_no_value_when_aws_refuses_the_write(seeded: Remote, project: Path) -> None:

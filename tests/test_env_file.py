@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
-import stat
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ from dotenv.parser import parse_stream
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secretsync_hooks.env_file import EnvFile, interpolation_keys, write_atomic
+from secretsync_hooks.env_file import EnvFile, interpolation_keys
 from secretsync_hooks.errors import EnvFileError
 
 
@@ -90,7 +88,8 @@ PARSE_CASES = [
     ("\n\n", {}),
     ("A=1\nA=2\nB=3\n", {"A": "2", "B": "3"}),
     ("'quoted key'=v\n", {"quoted key": "v"}),
-    ("A.B-C:D=1\n", {"A.B-C:D": "1"}),
+    ("A.B-C_D=1\n", {"A.B-C_D": "1"}),
+    ("'A:B'=1\n", {"A:B": "1"}),
     ("é=ü\n", {"é": "ü"}),
     ("A=üñí©ødé 🙂\n", {"A": "üñí©ødé 🙂"}),
 ]
@@ -111,20 +110,57 @@ def test_parse_then_render_is_byte_identical(text: str, expected: dict[str, str]
     assert EnvFile.parse(text).render_text() == text
 
 
+NOT_A_STATEMENT = "not a KEY=value line"
 REFUSALS = [
-    ('A="unterminated\nB=2\n', 1, "opens a double quote that is not closed"),
-    ("A='unterminated\n", 1, "opens a single quote that is not closed"),
-    ("OK=1\nA: value\n", 2, "'A: value' is not KEY=value syntax"),
-    ('A="x" trailing\n', 1, "text after the closing quote of A's value"),
-    ("A='x'y\n", 1, "text after the closing quote of A's value"),
+    ('A="unterminated\nB=2\n', 1, "a value opens a double quote that is never closed"),
+    ("A='unterminated\n", 1, "a value opens a single quote that is never closed"),
+    ("OK=1\nA: value\n", 2, NOT_A_STATEMENT),
+    ('A="x" trailing\n', 1, "text after a closing quote"),
+    ("A='x'y\n", 1, "text after a closing quote"),
     ("\n\n=value\n", 3, "a value with no key"),
-    ("MY KEY=v\n", 1, "no spaces inside a key"),
-    ("A=1\nLONELY\n", 2, "LONELY has no '='"),
-    ("LONELY # comment\n", 1, "LONELY has no '='"),
-    ("export LONELY\n", 1, "LONELY has no '='"),
-    ("'open=1\n", 1, "a key opens a single quote that is not closed"),
-    ('A="a\nb" c\nD=1\n', 1, "text after the closing quote of A's value"),
+    ("MY KEY=v\n", 1, NOT_A_STATEMENT),
+    ("A=1\nLONELY\n", 2, "a key with no '='"),
+    ("LONELY # comment\n", 1, "a key with no '='"),
+    ("export LONELY\n", 1, "a key with no '='"),
+    ("'open=1\n", 1, "a key opens a single quote that is never closed"),
+    ('A="a\nb" c\nD=1\n', 1, "text after a closing quote"),
 ]
+# python-dotenv reads these without a warning; secretsync refuses them, naming only the line:
+# an unquoted "key" with ':', '/', '@' or '?' is a URL, a PEM line or JSON, not a name.
+STRICTER = [
+    ("postgres://app:PASSWORD@db/app?sslmode=require\n", 1),
+    ("A=1\nhttps://user:pw@host/x=1\n", 2),
+    ('{"k":"v"}=1\n', 1),
+    ("A.B-C:D=1\n", 1),
+]
+
+
+@pytest.mark.parametrize(("text", "line"), STRICTER)
+def test_refuses_keys_that_look_like_urls_or_data_without_echoing_them(
+    text: str, line: int
+) -> None:
+    with pytest.raises(EnvFileError) as info:
+        EnvFile.parse(text, path=Path(".env"))
+    message = str(info.value)
+    assert f"line {line}: {NOT_A_STATEMENT}" in message
+    for piece in ("PASSWORD", "user:pw", "postgres", '"k"', "C:D"):
+        assert piece not in message
+
+
+def test_an_unclosed_quote_stops_the_reading_and_no_line_is_echoed() -> None:
+    pem = (
+        'KEY="-----BEGIN RSA PRIVATE KEY-----\n'
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7==\n"
+        "c2VjcmV0OnZhbHVlCg==\n"
+        "-----END RSA PRIVATE KEY-----\n"
+    )
+    with pytest.raises(EnvFileError) as info:
+        EnvFile.parse("A=1\n" + pem, path=Path(".env"))
+    message = str(info.value)
+    assert "line 2: a value opens a double quote that is never closed" in message
+    assert "1 statement(s)" in message
+    for piece in ("BEGIN", "MIIE", "c2Vj", "KEY", "END"):
+        assert piece not in message
 
 
 @pytest.mark.parametrize(("text", "line", "problem"), REFUSALS)
@@ -205,9 +241,9 @@ SET_CASES = [
     ("A=old\n", "new", "A=new\n"),
     ("A=old # keep\n", "new", "A=new # keep\n"),
     ("export A = old\n", "new", "export A = new\n"),
-    ("A=old\n", "has space", "A=has space\n"),
+    ("A=old\n", "has space", "A='has space'\n"),
     ("A=old\n", " lead", "A=' lead'\n"),
-    ("A=old\n", "it's", "A=it's\n"),
+    ("A=old\n", "it's", 'A="it\'s"\n'),
     ("A=old\n", "'quoted'", "A=\"'quoted'\"\n"),
     ("A=old\n", "a #b", "A='a #b'\n"),
     ("A=old\n", "two\nlines", 'A="two\\nlines"\n'),
@@ -215,8 +251,8 @@ SET_CASES = [
     ("A=old # keep\n", "", "A= # keep\n"),
     ("A= # keep\n", "new", "A= new # keep\n"),
     ("A= # keep\n", "#x", "A= '#x' # keep\n"),
-    ("A=old\n", "#x", "A=#x\n"),
-    ("A='old' # keep\n", "it's", "A='it\\'s' # keep\n"),
+    ("A=old\n", "#x", "A='#x'\n"),
+    ("A='old' # keep\n", "it's", 'A="it\'s" # keep\n'),
     ("A='old'\n", "back\\slash", "A='back\\\\slash'\n"),
     ("A='old'\n", "two\nlines", "A='two\nlines'\n"),
     ('A="old"\n', 'say "hi"\n', 'A="say \\"hi\\"\\n"\n'),
@@ -371,10 +407,24 @@ dotenv_like = st.lists(
 
 
 def dropped_or_unset(text: str) -> bool:
-    """Whether python-dotenv drops a statement of ``text`` or reads a key as unset (None)."""
+    """Whether python-dotenv drops a statement of ``text`` or reads a key as unset (None), or
+    reads an unquoted key that is not a name (secretsync refuses those too)."""
     return any(
-        b.error or (b.key is not None and b.value is None) for b in parse_stream(io.StringIO(text))
+        b.error
+        or (b.key is not None and b.value is None)
+        or (b.key is not None and not _quoted_key(b.original.string) and not _name(b.key))
+        for b in parse_stream(io.StringIO(text))
     )
+
+
+def _quoted_key(statement: str) -> bool:
+    rest = statement.lstrip()
+    rest = re.sub(r"^export[^\S\r\n]+", "", rest)
+    return rest.startswith("'")
+
+
+def _name(key: str) -> bool:
+    return re.fullmatch(r"[\w.-]+", key) is not None
 
 
 @settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
@@ -390,105 +440,3 @@ def test_reads_like_python_dotenv_or_refuses_where_it_warns(text: str) -> None:
     assert warnings == []
     assert parsed.values() == values
     assert parsed.render_text() == text
-
-
-# -- atomic writes ----------------------------------------------------------------------------
-
-
-def test_new_file_is_created_with_mode_0600(tmp_path: Path) -> None:
-    old = os.umask(0o022)
-    try:
-        write_atomic(tmp_path / ".env", b"A=1\n")
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
-
-
-def test_existing_mode_is_kept(tmp_path: Path) -> None:
-    path = tmp_path / ".env"
-    path.write_bytes(b"A=1\n")
-    path.chmod(0o640)
-    write_atomic(path, b"A=2\n")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert path.read_bytes() == b"A=2\n"
-
-
-def test_symlink_is_written_through(tmp_path: Path) -> None:
-    real = tmp_path / "shared" / "real.env"
-    real.parent.mkdir()
-    real.write_bytes(b"A=1\n")
-    link = tmp_path / ".env"
-    link.symlink_to(real)
-    write_atomic(link, b"A=2\n")
-    assert link.is_symlink()
-    assert real.read_bytes() == b"A=2\n"
-    assert sorted(p.name for p in real.parent.iterdir()) == ["real.env"]
-
-
-@pytest.mark.parametrize("failing", ["fsync", "replace", "write"])
-def test_crash_mid_write_leaves_old_file_intact(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
-) -> None:
-    path = tmp_path / ".env"
-    path.write_bytes(b"A=old\n")
-
-    def boom(*args: object, **kwargs: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    if failing == "write":
-        original_fdopen = os.fdopen
-
-        def fdopen(fd: int, mode: str) -> object:
-            handle = original_fdopen(fd, mode)
-
-            class Half:
-                def __enter__(self) -> Half:
-                    return self
-
-                def __exit__(self, *exc: object) -> None:
-                    handle.close()
-
-                def fileno(self) -> int:
-                    return handle.fileno()
-
-                def write(self, data: bytes) -> None:
-                    handle.write(data[:2])
-                    handle.flush()
-                    raise OSError(28, "No space left on device")
-
-            return Half()
-
-        monkeypatch.setattr(os, "fdopen", fdopen)
-    else:
-        monkeypatch.setattr(os, failing, boom)
-    with pytest.raises(EnvFileError, match="No space left on device"):
-        write_atomic(path, b"A=new and longer\n")
-    assert path.read_bytes() == b"A=old\n"
-    assert [p.name for p in tmp_path.iterdir()] == [".env"]
-
-
-def test_interrupt_mid_write_leaves_old_file_intact(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / ".env"
-    path.write_bytes(b"A=old\n")
-
-    def interrupted(*args: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        write_atomic(path, b"A=new\n")
-    assert path.read_bytes() == b"A=old\n"
-    assert [p.name for p in tmp_path.iterdir()] == [".env"]
-
-
-def test_write_into_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(EnvFileError, match="cannot write in"):
-        write_atomic(tmp_path / "missing" / ".env", b"A=1\n")
-
-
-def test_writing_over_a_directory_is_refused(tmp_path: Path) -> None:
-    (tmp_path / ".env").mkdir()
-    with pytest.raises(EnvFileError, match="is a directory"):
-        write_atomic(tmp_path / ".env", b"A=1\n")

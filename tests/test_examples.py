@@ -119,3 +119,9 @@ def test_iam_policies_are_valid_and_every_action_is_explained(path: Path) -> Non
         assert not any(
             a.split(":")[1].startswith(("Put", "Create", "Delete", "Update")) for a in actions
         )
+
+
+def test_no_example_suggests_showing_url_values() -> None:
+    # URLs usually carry passwords: *_URL in plain_keys would print them.
+    for path in [*CONFIGS, ROOT / "README.md"]:
+        assert '"*_URL"' not in path.read_text(), path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -136,7 +137,16 @@ def test_on_error_warn_does_not_hide_real_drift_or_bad_data(
         (["app/.env"], ["app/.env"]),
         ([".env.production", "./.env.local"], [".env.production", "./.env.local"]),
         ([".env.example", ".env.sample", "x/.env.template", ".env.EXAMPLE"], []),
+        (["example.env", ".env-example", "x/.env.prod.sample"], []),
         (["env.py", "README.env.md", "dotenv", ".envrc"], []),
+        (
+            ["prod.env", ".env-prod", ".env~", ".ENV", "a/.Env.Local", "x/PROD.ENV"],
+            ["prod.env", ".env-prod", ".env~", ".ENV", "a/.Env.Local", "x/PROD.ENV"],
+        ),
+        (
+            [".env.secretsync-1a2b3c4d", "prod.secretsync-1a2b3c4d.env"],
+            [".env.secretsync-1a2b3c4d", "prod.secretsync-1a2b3c4d.env"],
+        ),
     ],
 )
 def test_forbid_env_file_names(
@@ -147,7 +157,7 @@ def test_forbid_env_file_names(
     for name in blocked:
         assert f"  {name}\n" in out
     if blocked:
-        assert f"git rm --cached -- {' '.join(blocked)}" in out
+        assert f"git rm --cached -- {' '.join(shlex.quote(n) for n in blocked)}" in out
 
 
 def test_forbid_env_knows_configured_env_files_and_allow(

@@ -17,6 +17,7 @@ from tests.helpers import (
     SECRET,
     Hold,
     Remote,
+    key_file,
     run_program,
     start_program,
     write_config,
@@ -372,7 +373,7 @@ def test_a_record_that_cannot_be_written_is_a_warning_after_a_successful_push(
 def test_a_damaged_key_file_falls_back_to_two_way_and_forget_all_resets_it(
     synced: Remote, project: Path, damage: bytes
 ) -> None:
-    key = project / ".git" / "secretsync" / "key"
+    key = key_file()
     key.write_bytes(damage)
     code, _, err = secretsync(project, "diff")
     assert code == 0

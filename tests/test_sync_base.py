@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from secretsync_hooks.cli import cli
 from secretsync_hooks.config import Overrides, load_config
 from secretsync_hooks.sync_base import BaseError, BaseStore, git_dir, state_dir
-from tests.helpers import Remote, write_config
+from tests.helpers import Remote, key_file, write_config
 
 CANARY = "Zq9Xw8Cv7Bn6Ml5Kj4Hg"
 
@@ -37,7 +37,7 @@ def bases(project: Path) -> list[Path]:
 
 def test_push_records_a_base_in_the_git_dir_with_mode_0600(synced: Path) -> None:
     [base] = bases(synced)
-    key = synced / ".git" / "secretsync" / "key"
+    key = key_file()
     assert stat.S_IMODE(base.stat().st_mode) == 0o600
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE(base.parent.stat().st_mode) == 0o700
@@ -55,16 +55,27 @@ def test_the_base_holds_no_value_and_no_plain_hash(synced: Path) -> None:
             assert hashlib.new(algorithm, data.encode()).hexdigest() not in text
 
 
-def test_fingerprints_are_keyed_per_repository(project: Path, tmp_path: Path) -> None:
-    write_config(project, "secrets_manager")
-    other = tmp_path / "other"
-    (other / ".git").mkdir(parents=True)
-    write_config(other, "secrets_manager")
-    mine = BaseStore(load_config(Overrides(config=project / ".secretsync.toml"), environ={}))
-    theirs = BaseStore(load_config(Overrides(config=other / ".secretsync.toml"), environ={}))
+def test_fingerprints_are_keyed_per_user_and_the_key_is_never_in_git(
+    synced: Path, tmp_path: Path
+) -> None:
+    config = load_config(environ={})
+    mine = BaseStore(config, environ={"XDG_STATE_HOME": str(tmp_path / "me")})
+    theirs = BaseStore(config, environ={"XDG_STATE_HOME": str(tmp_path / "them")})
     assert mine.fingerprint("K", "v") != theirs.fingerprint("K", "v")
     assert mine.fingerprint("K", "v") == mine.fingerprint("K", "v")
     assert mine.fingerprint("K", "v") != mine.fingerprint("J", "v")
+    assert [p.name for p in (synced / ".git" / "secretsync").iterdir() if "key" in p.name] == []
+
+
+def test_a_copied_git_directory_carries_records_nobody_else_can_use(
+    synced: Path, tmp_path: Path
+) -> None:
+    # Someone with a copy of .git (a Docker build context, an exposed /.git) has the records
+    # but not the key: their fingerprints cannot be tested against guesses, and secretsync
+    # itself, under another key, sees records made under another key.
+    stranger = BaseStore(load_config(environ={}), environ={"XDG_STATE_HOME": str(tmp_path / "x")})
+    with pytest.raises(BaseError, match="recorded with another fingerprint key"):
+        stranger.load()
 
 
 def test_separate_bases_per_environment(project: Path, aws: None) -> None:
@@ -124,9 +135,9 @@ def test_a_corrupt_base_is_reported_once_and_ignored(synced: Path, damage: bytes
 
 
 def test_a_missing_key_makes_the_base_unusable(synced: Path) -> None:
-    (synced / ".git" / "secretsync" / "key").unlink()
+    key_file().unlink()
     store = BaseStore(load_config(environ={}))
-    with pytest.raises(BaseError, match="key"):
+    with pytest.raises(BaseError, match="recorded with another fingerprint key"):
         store.load()
 
 
@@ -184,9 +195,9 @@ def test_the_key_file_is_whole_or_absent_even_when_interrupted(project: Path) ->
         patch.setattr(os, "link", killed)
         with pytest.raises(KeyboardInterrupt):
             store.fingerprint("K", "v")
-    directory = project / ".git" / "secretsync"
+    directory = key_file().parent
     assert sorted(p.name for p in directory.iterdir()) == []  # no key, no temporary file
     fingerprint = store.fingerprint("K", "v")
-    key = (directory / "key").read_text()
+    key = key_file().read_text()
     assert len(bytes.fromhex(key.strip())) == 32
     assert BaseStore(load_config(environ={})).fingerprint("K", "v") == fingerprint

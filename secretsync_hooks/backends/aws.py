@@ -9,52 +9,35 @@ which a hook would pay for on every commit.  Endpoints are left to botocore, whi
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import signal
+import threading
+import time
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from secretsync_hooks.backends.aws_errors import describe_client_error
 from secretsync_hooks.errors import AwsUnavailableError, RemoteError, SecretSyncError
+from secretsync_hooks.text import clean
 
 # A git hook cannot wait botocore's default 60 s for an unreachable endpoint.
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_MAX_ATTEMPTS = 4
-
-_EXPIRED = {
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "RequestExpired",
-    "InvalidGrantException",
-}
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden"}
-_BAD_CREDENTIALS = {
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "InvalidSignatureException",
-    "SignatureDoesNotMatch",
-    "IncompleteSignature",
-}
-_THROTTLED = {
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "ThrottledException",
-}
-_KMS = {
-    "KMSAccessDeniedException",
-    "KMSDisabledException",
-    "KMSInvalidStateException",
-    "KMSNotFoundException",
-    "KMSInvalidKeyUsageException",
-    "InvalidKeyId",
-    "DecryptionFailure",
-    "EncryptionFailure",
-}
-_SERVER = {"InternalServiceError", "InternalFailure", "InternalServerError", "ServiceUnavailable"}
+# The overall deadline for reading (credentials and retries included): a command, a hook.
+COMMAND_DEADLINE = 15.0
+HOOK_DEADLINE = 8.0
+_ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SSM",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+)
 
 
-def _float_env(environ: Mapping[str, str], name: str, default: float) -> float:
+def seconds_from(environ: Mapping[str, str], name: str, default: float) -> float:
+    """A number of seconds from ``environ[name]``: finite and greater than 0."""
     raw = environ.get(name, "").strip()
     if not raw:
         return default
@@ -62,13 +45,38 @@ def _float_env(environ: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise RemoteError(f"{name}={raw!r} is not a number of seconds") from None
-    if value <= 0:
-        raise RemoteError(f"{name}={raw!r} must be greater than 0")
+    if not math.isfinite(value) or value <= 0:
+        raise RemoteError(f"{name}={raw!r} must be a finite number of seconds above 0")
     return value
 
 
+def _check_endpoints(environ: Mapping[str, str]) -> None:
+    for name in _ENDPOINT_VARIABLES:
+        raw = environ.get(name, "").strip()
+        if not raw:
+            continue
+        parsed = urllib.parse.urlsplit(raw)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise RemoteError(
+                f"{name}={clean(raw)!r} is not an endpoint URL",
+                hint=f"Write it with its scheme, e.g. {name}=https://host:port (or unset it to "
+                "use AWS).",
+            )
+
+
+class _Expired(BaseException):
+    """The deadline passed (raised by the alarm, in the main thread only).
+
+    A BaseException, so that no ``except Exception`` in botocore swallows or retries it."""
+
+
 class AwsSession:
-    """The command's one botocore session; clients are made on first use and reused."""
+    """The command's one botocore session; clients are made on first use and reused.
+
+    Reading can be bounded by one overall deadline (:meth:`deadline`): past it, whatever
+    botocore is doing (resolving credentials through SSO or assume-role, which use botocore's
+    own 60 s timeouts, or retrying) is abandoned with a message naming the step.
+    """
 
     def __init__(
         self,
@@ -81,6 +89,11 @@ class AwsSession:
         self._environ = os.environ if environ is None else environ
         self._session: Any = None
         self._clients: dict[str, Any] = {}
+        self._until: float | None = None  # time.monotonic() of the deadline
+        self._seconds = 0.0
+        self._step = "starting"
+        self._sent = False
+        self._armed = False
 
     def client(self, service: str, *, attempts: int | None = None) -> Any:
         """The command's client for ``service``; ``attempts`` overrides botocore's retries
@@ -93,10 +106,11 @@ class AwsSession:
                 "no AWS region is set",
                 hint="Set [backend] region in .secretsync.toml, pass --region, or set AWS_REGION.",
             )
+        environ = self._environ
+        _check_endpoints(environ)
         import botocore.config
         import botocore.session
 
-        environ = self._environ
         max_attempts = environ.get("AWS_MAX_ATTEMPTS", "").strip()
         mode = environ.get("AWS_RETRY_MODE", "").strip()
         retries: Any = {
@@ -107,32 +121,100 @@ class AwsSession:
         }
         if attempts is not None:
             retries["total_max_attempts"] = attempts
-        connect = _float_env(environ, "SECRETSYNC_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
         config = botocore.config.Config(
-            connect_timeout=connect,
-            read_timeout=_float_env(environ, "SECRETSYNC_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
+            connect_timeout=seconds_from(
+                environ, "SECRETSYNC_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT
+            ),
+            read_timeout=seconds_from(environ, "SECRETSYNC_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
             retries=retries,
             max_pool_connections=16,
         )
         with self.translate(f"{service}:connect", "the AWS session"):
+            self._step = "resolving AWS credentials" + (
+                f" (profile {self.profile})" if self.profile else ""
+            )
             if self._session is None:
                 self._session = botocore.session.Session(profile=self.profile)
             client = self._session.create_client(service, region_name=self.region, config=config)
+        client.meta.events.register("before-send", self._sending)
+        client.meta.events.register("after-call", _check_answer)
         self._clients[cache_key] = client
         return client
 
+    def _sending(self, **kwargs: Any) -> None:
+        self._sent = True
+
     @contextlib.contextmanager
-    def translate(self, action: str, resource: str) -> Iterator[None]:
-        """Turn any botocore failure inside the block into one clear :class:`RemoteError`."""
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """Bound everything the block asks AWS to ``seconds`` in all."""
+        self._seconds = seconds
+        self._until = time.monotonic() + seconds
         try:
             yield
+        finally:
+            self._until = None
+
+    @contextlib.contextmanager
+    def translate(self, action: str, resource: str) -> Iterator[None]:
+        """Turn any botocore failure inside the block into one clear :class:`RemoteError`;
+        within a :meth:`deadline`, give up when it passes."""
+        outer = (self._step, self._sent)
+        self._step, self._sent = f"{action} on {resource}", False
+        try:
+            with self._alarm():
+                yield
         except SecretSyncError:
             raise
+        except _Expired:
+            raise self._expired(action) from None
         except Exception as exc:
             error = describe_aws_error(exc, action, resource, self.profile)
             if error is None:
                 raise
             raise error from exc
+        finally:
+            self._step, self._sent = outer
+
+    @contextlib.contextmanager
+    def _alarm(self) -> Iterator[None]:
+        if (
+            self._until is None
+            or self._armed
+            or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()
+        ):
+            yield  # no deadline, or an enclosing block's alarm already covers this one
+            return
+        remaining = self._until - time.monotonic()
+        if remaining <= 0:
+            raise _Expired
+
+        def expire(signum: int, frame: Any) -> None:
+            raise _Expired
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, remaining)
+        self._armed = True
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            self._armed = False
+
+    def _expired(self, action: str) -> AwsUnavailableError:
+        if action.endswith(":connect"):
+            step = self._step  # making the client: resolving credentials
+        elif self._sent:
+            step = self._step
+        else:
+            step = f"resolving AWS credentials for {self._step}"
+        seconds = f"{self._seconds:g}"
+        return AwsUnavailableError(
+            f"AWS did not answer within {seconds} s (waiting for: {step})",
+            hint="Check your network, VPN or AWS_ENDPOINT_URL; for a slow connection raise "
+            "SECRETSYNC_TIMEOUT (seconds).",
+        )
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -155,43 +237,17 @@ def describe_aws_error(
     from botocore import exceptions as bce
 
     login = f"aws sso login --profile {profile}" if profile else "aws sso login"
+    if isinstance(exc, _NotAws):
+        return AwsUnavailableError(
+            f"{exc.endpoint} did not answer like AWS for {action} "
+            f"(HTTP {exc.status}, {exc.content_type or 'no content type'})",
+            hint="Check AWS_ENDPOINT_URL, or your network: a proxy or a captive portal "
+            "answers with web pages.",
+        )
     if isinstance(exc, bce.ClientError):
         code = error_code(exc) or "Unknown"
-        message = str(exc.response.get("Error", {}).get("Message", "")).strip()
-        if code in _EXPIRED:
-            return AwsUnavailableError(
-                "your AWS credentials have expired",
-                hint=f"Run `{login}` or refresh your credentials, then retry.",
-            )
-        if code in _DENIED:
-            return RemoteError(
-                f"access denied: AWS refused {action} on {resource}",
-                hint=f"Grant {action} on {resource} to your IAM identity "
-                "(see README, 'IAM policies'), or use another --profile.",
-            )
-        if code in _BAD_CREDENTIALS:
-            return AwsUnavailableError(
-                f"AWS rejected the credentials ({code})",
-                hint="Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or your profile, "
-                f"or run `{login}`.",
-            )
-        if code in _THROTTLED:
-            return AwsUnavailableError(
-                f"AWS kept throttling {action} on {resource} after every retry",
-                hint="Wait a minute and retry; raise AWS_MAX_ATTEMPTS to retry longer.",
-            )
-        if code in _KMS:
-            return RemoteError(
-                f"KMS key error during {action} on {resource}: {code}: {message}",
-                hint="Check that the KMS key exists, is enabled, and that you may use it "
-                "(kms:Decrypt to read, kms:Encrypt/GenerateDataKey to write).",
-            )
-        if code in _SERVER:
-            return AwsUnavailableError(
-                f"AWS had an internal error during {action} on {resource} ({code})",
-                hint="Retry in a moment.",
-            )
-        return RemoteError(f"AWS refused {action} on {resource}: {code}: {message}")
+        message = str(exc.response.get("Error", {}).get("Message", ""))
+        return describe_client_error(code, message, action, resource, profile)
     if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
         return AwsUnavailableError(
             "no AWS credentials found",
@@ -237,5 +293,33 @@ def describe_aws_error(
             hint="Rerun with --debug for botocore's report (known values are masked there).",
         )
     if isinstance(exc, bce.BotoCoreError):
-        return RemoteError(f"AWS request {action} on {resource} failed: {exc}")
+        # Some botocore messages quote the response body (ResponseParserError): name the
+        # kind of failure only.
+        return AwsUnavailableError(
+            f"AWS request {action} on {resource} failed ({type(exc).__name__})",
+            hint="Rerun with --debug for botocore's report (known values are masked there).",
+        )
     return None
+
+
+class _NotAws(Exception):
+    """The endpoint answered, but not with AWS's JSON (a web page, a proxy's error)."""
+
+    def __init__(self, endpoint: str, status: int, content_type: str) -> None:
+        super().__init__(f"{endpoint} answered HTTP {status} with {content_type}")
+        self.endpoint = endpoint
+        self.status = status
+        self.content_type = content_type
+
+
+def _check_answer(http_response: Any, model: Any, **kwargs: Any) -> None:
+    """Refuse an answer that is not AWS's JSON before botocore reads anything into it: a
+    captive portal's page answered with 200 would read as an empty secret, or as a write
+    that succeeded.  (The body decides, not the content type: emulators mislabel theirs.)"""
+    body = bytes(getattr(http_response, "content", b"") or b"").lstrip()
+    if not body or body[:1] in (b"{", b"["):
+        return
+    content_type = str(http_response.headers.get("content-type", ""))
+    url = getattr(http_response, "url", None) or "the endpoint"
+    endpoint = urllib.parse.urlsplit(str(url))._replace(query="", fragment="").geturl()
+    raise _NotAws(clean(endpoint), int(http_response.status_code), clean(content_type))

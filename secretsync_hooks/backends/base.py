@@ -12,7 +12,14 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from secretsync_hooks.errors import ExitCode, Interrupted, RefusedError, SecretSyncError
+from secretsync_hooks import text
+from secretsync_hooks.errors import (
+    ExitCode,
+    Interrupted,
+    RefusedError,
+    RemoteError,
+    SecretSyncError,
+)
 from secretsync_hooks.models import Action, KeyOp, SyncPlan
 
 # progress(done, total, key): called after each key is written.
@@ -61,6 +68,21 @@ class ApplyResult:
         return tuple(op.key for op in self.applied if op.action is action)
 
 
+def check_unicode(where: str, values: Mapping[str, str]) -> None:
+    """Refuse keys or values that are not valid Unicode text (a lone surrogate, which JSON's
+    ``\\ud800`` escapes can produce): no file or terminal can hold them."""
+    for key, value in values.items():
+        for part in (key, value):
+            try:
+                part.encode("utf-8")
+            except UnicodeEncodeError:
+                raise RemoteError(
+                    f"{where}: the key {text.shown(key)} (or its value) is not valid Unicode "
+                    "text (a lone surrogate)",
+                    hint="Fix the key or its value in AWS; secretsync cannot write it to a file.",
+                ) from None
+
+
 class WriteConflict(RefusedError):
     """Keys the plan touches were changed remotely since the snapshot; they were not written."""
 
@@ -75,9 +97,9 @@ class WriteConflict(RefusedError):
         self.applied = tuple(applied)
         done = ""
         if applied:
-            done = f" Applied before the conflict: {', '.join(op.key for op in applied)}."
+            done = f" Applied before the conflict: {text.keys(op.key for op in applied)}."
         super().__init__(
-            f"conflict: {', '.join(self.keys)} {'was' if len(self.keys) == 1 else 'were'} "
+            f"conflict: {text.keys(self.keys)} {'was' if len(self.keys) == 1 else 'were'} "
             f"changed by someone else in {target} while pushing; not overwritten.{done}",
             hint="Run `secretsync diff` to see the new state, then push or pull again.",
         )
@@ -87,14 +109,14 @@ def apply_report(
     applied: Sequence[KeyOp], failed: Mapping[str, str], not_attempted: Sequence[str]
 ) -> list[str]:
     """Lines that say exactly which keys a write changed and which it did not."""
-    lines = [f"  applied: {', '.join(op.key for op in applied) or 'none'}"]
+    lines = [f"  applied: {text.keys(op.key for op in applied) or 'none'}"]
     by_reason: dict[str, list[str]] = {}
     for key, reason in failed.items():
         by_reason.setdefault(reason, []).append(key)
     for reason, keys in by_reason.items():
-        lines.append(f"  failed ({reason}): {', '.join(keys)}")
+        lines.append(f"  failed ({reason}): {text.keys(keys)}")
     if not_attempted:
-        lines.append(f"  not applied: {', '.join(not_attempted)}")
+        lines.append(f"  not applied: {text.keys(not_attempted)}")
     return lines
 
 

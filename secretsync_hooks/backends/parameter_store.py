@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from secretsync_hooks import interrupts
+from secretsync_hooks import interrupts, text
 from secretsync_hooks.backends.aws import AwsSession, error_code
 from secretsync_hooks.backends.base import (
     ApplyResult,
@@ -27,6 +27,7 @@ from secretsync_hooks.backends.base import (
     Progress,
     RemoteSnapshot,
     WriteConflict,
+    check_unicode,
     interrupted_report,
 )
 from secretsync_hooks.backends.ratelimit import AdaptivePace
@@ -124,6 +125,7 @@ class ParameterStoreBackend(Backend):
                 if not token:
                     break
                 kwargs["NextToken"] = token
+        check_unicode(f"parameters under {self.target}", values)
         return RemoteSnapshot(
             values=values,
             exists=bool(values),
@@ -167,7 +169,7 @@ class ParameterStoreBackend(Backend):
         by_problem: dict[str, list[str]] = {}
         for item in problems:
             by_problem.setdefault(item.problem, []).append(item.key)
-        lines = [f"  {problem}: {', '.join(keys)}" for problem, keys in by_problem.items()]
+        lines = [f"  {problem}: {text.keys(keys)}" for problem, keys in by_problem.items()]
         hint = "Nothing was written."
         if any("bytes" in p.problem for p in problems) and self.settings.tier == "Standard":
             hint = (

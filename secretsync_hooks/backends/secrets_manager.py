@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from secretsync_hooks import interrupts
+from secretsync_hooks import interrupts, text
 from secretsync_hooks.backends.aws import AwsSession, error_code
 from secretsync_hooks.backends.base import (
     ApplyResult,
@@ -22,6 +22,7 @@ from secretsync_hooks.backends.base import (
     Progress,
     RemoteSnapshot,
     WriteConflict,
+    check_unicode,
 )
 from secretsync_hooks.config import SecretsManagerSettings
 from secretsync_hooks.errors import Interrupted, RemoteError
@@ -105,11 +106,11 @@ class SecretsManagerBackend(Backend):
             "or point [secrets_manager] secret_name at another secret.",
         )
 
-    def _decode(self, text: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    def _decode(self, document: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
         name = self.target
         try:
             data = json.loads(
-                text, parse_int=_JsonNumber, parse_float=_JsonNumber, parse_constant=_JsonNumber
+                document, parse_int=_JsonNumber, parse_float=_JsonNumber, parse_constant=_JsonNumber
             )
         except json.JSONDecodeError as exc:
             # The exception's own text is only a position, never the content.
@@ -117,6 +118,11 @@ class SecretsManagerBackend(Backend):
                 f"secret {name} is not JSON (line {exc.lineno}, column {exc.colno})",
                 hint="secretsync expects a JSON object of key -> string; fix the secret's "
                 "value in the AWS console or with `aws secretsmanager put-secret-value`.",
+            ) from None
+        except RecursionError:
+            raise RemoteError(
+                f"secret {name} holds JSON nested too deeply, not a JSON object of strings",
+                hint='secretsync expects a JSON object such as {"KEY": "value"}.',
             ) from None
         if not isinstance(data, dict):
             if isinstance(data, list):
@@ -132,7 +138,7 @@ class SecretsManagerBackend(Backend):
         nested = [key for key, value in data.items() if isinstance(value, dict | list)]
         if nested:
             raise RemoteError(
-                f"secret {name} has nested objects or arrays under {', '.join(nested)}",
+                f"secret {name} has nested objects or arrays under {text.keys(nested)}",
                 hint="A .env holds flat strings; store nested data as a JSON string instead.",
             )
         values: dict[str, str] = {}
@@ -147,9 +153,10 @@ class SecretsManagerBackend(Backend):
         warnings = []
         if converted:
             warnings.append(
-                f"secret {name}: {', '.join(converted)} hold JSON numbers, booleans or null; "
+                f"secret {name}: {text.keys(converted)} hold JSON numbers, booleans or null; "
                 "compared and pulled as their JSON text"
             )
+        check_unicode(f"secret {name}", values)
         return values, json_texts, warnings
 
     # -- writing ---------------------------------------------------------------------------
@@ -164,7 +171,9 @@ class SecretsManagerBackend(Backend):
         size = len(document.encode("utf-8"))
         if size > MAX_SECRET_BYTES:
             largest = sorted(merged, key=lambda k: len(merged[k].encode("utf-8")), reverse=True)
-            shown = ", ".join(f"{k} ({len(merged[k].encode('utf-8'))} bytes)" for k in largest[:5])
+            shown = ", ".join(
+                f"{text.shown(k)} ({len(merged[k].encode('utf-8'))} bytes)" for k in largest[:5]
+            )
             raise RemoteError(
                 f"secret {self.target} would be {size} bytes, over AWS's limit of "
                 f"{MAX_SECRET_BYTES}; nothing was written",
@@ -329,7 +338,7 @@ class SecretsManagerBackend(Backend):
 
 
 def _interrupted_after(target: str, plan: SyncPlan) -> Interrupted:
-    keys = ", ".join(op.key for op in plan.ops)
+    keys = text.keys(op.key for op in plan.ops)
     return Interrupted(
         f"interrupted, but the push to secret {target} had completed: applied {keys}",
         hint="Run `secretsync diff` to see the state of both sides.",

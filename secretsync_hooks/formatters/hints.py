@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from secretsync_hooks import text
 from secretsync_hooks.differ import Comparison, looks_replaced
 from secretsync_hooks.models import DiffState
 
@@ -57,7 +58,7 @@ def _keys_only(
     comparison: Comparison, env_name: str, remote_name: str, remote_exists: bool
 ) -> list[str]:
     def keys(state: DiffState) -> str:
-        return ", ".join(e.key for e in comparison.entries if e.state is state)
+        return text.keys(e.key for e in comparison.entries if e.state is state)
 
     hints = []
     if not remote_exists:
@@ -78,7 +79,7 @@ _PULLED = (DiffState.REMOTE_MODIFIED, DiffState.REMOTE_ADDED, DiffState.REMOTE_D
 
 def _three_way(comparison: Comparison, suffix: str, env_name: str) -> list[str]:
     def keys(*states: DiffState) -> str:
-        return ", ".join(e.key for e in comparison.entries if e.state in states)
+        return text.keys(e.key for e in comparison.entries if e.state in states)
 
     hints = []
     if pushed := keys(*_PUSHED):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from secretsync_hooks import text
 from secretsync_hooks.differ import Comparison
 from secretsync_hooks.formatters.hints import fix_commands
 from secretsync_hooks.models import DiffState
@@ -52,11 +53,11 @@ def render_drift(
     if workspace.two_way_reason and not comparison.three_way and not comparison.keys_only:
         lines.append(f"  (comparing two-way: {workspace.two_way_reason})")
     differing = comparison.differing
-    width = max(len(entry.key) for entry in differing)
+    width = max(len(text.shown(entry.key)) for entry in differing)
     state_width = max(STATE_WIDTH, *(len(EXPLAINED[e.state][0]) for e in differing))
     for entry in differing[:MAX_LISTED]:
         state, meaning = EXPLAINED[entry.state]
-        lines.append(f"  {entry.key:<{width}}  {state:<{state_width}}  {meaning}")
+        lines.append(f"  {text.shown(entry.key):<{width}}  {state:<{state_width}}  {meaning}")
     if len(differing) > MAX_LISTED:
         lines.append(f"  ... and {len(differing) - MAX_LISTED} more (`secretsync diff` lists all)")
     lines.extend(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 
 from secretsync_hooks.differ import Comparison
@@ -58,7 +59,7 @@ def entries(comparison: Comparison, policy: ValuePolicy, *, everything: bool) ->
         item: dict[str, Any] = {"key": entry.key, "state": entry.state.value}
         if entry.detail is not None:
             item["detail"] = entry.detail
-        if policy.visible(entry.key):
+        if policy.visible(entry.key, entry.local, entry.remote):
             item["local"] = entry.local
             item["remote"] = entry.remote
         else:
@@ -113,5 +114,11 @@ def outcome_document(
     return document
 
 
+# Characters JSON allows raw inside strings that still reorder or break lines on a terminal
+# (bidirectional controls, line separators, C1 controls): written as \uXXXX escapes.
+_TERMINAL_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
+from secretsync_hooks import text
 from secretsync_hooks.backends.base import Progress
 from secretsync_hooks.differ import Comparison, looks_replaced
 from secretsync_hooks.formatters.hints import fix_commands
-from secretsync_hooks.masking import ValuePolicy
+from secretsync_hooks.masking import MASK, ValuePolicy
 from secretsync_hooks.models import Action, DiffState, Direction
 from secretsync_hooks.sync import SyncOutcome, Workspace
 
@@ -86,15 +87,17 @@ class Output:
             self._consoles[err] = Console(file=self.stream(err), **options)
         return self._consoles[err]
 
-    def line(self, text: str, *, style: str = "", err: bool = False) -> None:
-        """One line of plain text: through rich only when it is styled."""
+    def line(self, message: str, *, style: str = "", err: bool = False) -> None:
+        """One line of plain text: through rich only when it is styled; control characters
+        (from a key name, a file name) escaped either way."""
+        message = text.clean(message)
         if self.styled(err):
             from rich.text import Text
 
-            self.console(err).print(Text(text, style=style))
+            self.console(err).print(Text(message, style=style))
         else:
             stream = self.stream(err)
-            stream.write(text + "\n")
+            stream.write(message + "\n")
             stream.flush()
 
     def table(self, table: Table) -> None:
@@ -127,10 +130,11 @@ def comparison_table(
     table.add_column("REMOTE", overflow="fold", ratio=2)
     for entry in comparison.entries if everything else comparison.differing:
         label, style = STATE_LABELS[entry.state]
-        local = policy.show(entry.key, entry.local)
-        remote = policy.show(entry.key, entry.remote)
+        shown = policy.visible(entry.key, entry.local, entry.remote)
+        local = entry.local if shown or entry.local is None else MASK
+        remote = entry.remote if shown or entry.remote is None else MASK
         table.add_row(
-            Text(entry.key),
+            Text(text.shown(entry.key)),
             Text(label, style=style),
             Text("-" if local is None else local),
             Text("-" if remote is None else remote),
@@ -231,7 +235,7 @@ def render_status(
         ("remote", remote),
     ]
     if ignored:
-        shown = ", ".join(ignored[:5]) + (
+        shown = text.keys(ignored[:5]) + (
             f", ... ({len(ignored)} in all)" if len(ignored) > 5 else ""
         )
         rows.append(("ignored", f"deeper parameters, not managed: {shown}"))
@@ -281,7 +285,7 @@ def render_outcome(
     for action, verb in verbs.items():
         keys = [op.key for op in source if op.action is action]
         if keys:
-            parts.append(f"{verb} {len(keys)} ({', '.join(keys)})")
+            parts.append(f"{verb} {len(keys)} ({text.keys(keys)})")
     if outcome.dry_run:
         line = f"Dry run: {outcome.direction.value} would {'; '.join(parts)} in {where}."
         output.line(line)
@@ -301,7 +305,7 @@ def render_outcome(
 
 
 def _held_back_hint(workspace: Workspace, outcome: SyncOutcome) -> str:
-    keys = ", ".join(outcome.held_back)
+    keys = text.keys(outcome.held_back)
     pushing = outcome.direction is Direction.PUSH
     if pushing:
         where = f"not in {workspace.config.env_file.name}"

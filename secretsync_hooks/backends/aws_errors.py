@@ -1,0 +1,143 @@
+"""AWS failures made readable: a table of error codes -> kind, message and next step.
+
+Only an authorisation error relays AWS's own message: it names the action, the resource and
+the policy that refused it (an SCP, a permissions boundary, a KMS key policy), never a value.
+Every other message is secretsync's own, naming the code and the resource: AWS's text for a
+validation error can quote the value it refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from secretsync_hooks.errors import AwsUnavailableError, RemoteError
+from secretsync_hooks.text import clean
+
+_EXPIRED = frozenset(
+    {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidGrantException"}
+)
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden"})
+_BAD_CREDENTIALS = frozenset(
+    {
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+    }
+)
+_THROTTLED = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ThrottledException",
+    }
+)
+_KMS = frozenset(
+    {
+        "KMSAccessDeniedException",
+        "KMSDisabledException",
+        "KMSInvalidStateException",
+        "KMSNotFoundException",
+        "KMSInvalidKeyUsageException",
+        "InvalidKeyId",
+        "DecryptionFailure",
+        "EncryptionFailure",
+    }
+)
+_SERVER = frozenset(
+    {"InternalServiceError", "InternalFailure", "InternalServerError", "ServiceUnavailable"}
+)
+_KMS_HINT = (
+    "Grant kms:Decrypt (to read) and kms:GenerateDataKey (to write) on the KMS key that "
+    "encrypts it, in your IAM policy and in the key's policy; see README, 'IAM policies'."
+)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    codes: frozenset[str]
+    message: str  # formatted with action, resource, code
+    hint: str | None  # formatted with action, resource, login
+    unavailable: bool = False  # AWS could not be asked: a hook's --on-error warn lets it pass
+    relay: bool = False  # append AWS's own message (authorisation errors only)
+
+
+_RULES = (
+    _Rule(
+        _EXPIRED,
+        "your AWS credentials have expired",
+        "Run `{login}` or refresh your credentials, then retry.",
+        unavailable=True,
+    ),
+    _Rule(
+        frozenset({"KMSAccessDeniedException"}),
+        "KMS refused the key that encrypts {resource} during {action}",
+        _KMS_HINT,
+        relay=True,
+    ),
+    _Rule(
+        _DENIED,
+        "access denied: AWS refused {action} on {resource}",
+        "Grant {action} on {resource} to your IAM identity (see README, 'IAM policies'), "
+        "or use another --profile. An explicit deny (an SCP, a permissions boundary, a "
+        "resource policy) wins over any grant: AWS's message above names it.",
+        relay=True,
+    ),
+    _Rule(
+        _BAD_CREDENTIALS,
+        "AWS rejected the credentials ({code})",
+        "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or your profile, or run `{login}`.",
+        unavailable=True,
+    ),
+    _Rule(
+        _THROTTLED,
+        "AWS kept throttling {action} on {resource} after every retry",
+        "Wait a minute and retry; raise AWS_MAX_ATTEMPTS to retry longer.",
+        unavailable=True,
+    ),
+    _Rule(
+        _KMS,
+        "KMS key error during {action} on {resource} ({code})",
+        "Check that the KMS key exists and is enabled. " + _KMS_HINT,
+    ),
+    _Rule(
+        _SERVER,
+        "AWS had an internal error during {action} on {resource} ({code})",
+        "Retry in a moment.",
+        unavailable=True,
+    ),
+)
+_AWS_MESSAGE_LIMIT = 300
+
+
+def describe_client_error(
+    code: str, aws_message: str, action: str, resource: str, profile: str | None
+) -> RemoteError:
+    """The user-facing error for an AWS error answer."""
+    login = f"aws sso login --profile {profile}" if profile else "aws sso login"
+    fields = {"action": action, "resource": resource, "code": code, "login": login}
+    if code in _DENIED and "kms" in aws_message.lower():
+        # A missing kms:Decrypt / kms:GenerateDataKey comes back as AccessDeniedException
+        # "Access to KMS is not allowed" (Secrets Manager), or naming AWSKMS (SSM).
+        code = "KMSAccessDeniedException"
+    for rule in _RULES:
+        if code in rule.codes:
+            message = rule.message.format(**fields)
+            if rule.relay and aws_message.strip():
+                message += f": AWS says: {_aws_text(aws_message)}"
+            kind = AwsUnavailableError if rule.unavailable else RemoteError
+            hint = rule.hint.format(**fields) if rule.hint else None
+            return kind(message, hint=hint)
+    return RemoteError(f"AWS refused {action} on {resource} ({code})")
+
+
+def _aws_text(message: str) -> str:
+    """AWS's own words, on one line, control characters escaped, bounded in length."""
+    text = clean(re.sub(r"\s+", " ", message).strip())
+    if len(text) > _AWS_MESSAGE_LIMIT:
+        text = text[: _AWS_MESSAGE_LIMIT - 3] + "..."
+    return text

@@ -1,0 +1,49 @@
+"""Text from a repository or from AWS, made safe to print.
+
+Key names, file names and AWS messages come from people secretsync does not know.  A key
+named ``\\x1b]0;...`` or ``X\\nsecretsync: in sync`` must not recolour a terminal, rewrite its
+title or forge a line of output: control characters, bidirectional overrides and lone
+surrogates are printed as escapes (``\\x1b``, ``\\n``, ``\\u202e``).  JSON output escapes them
+by itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# C0 and C1 controls, DEL, line/paragraph separators, bidi controls, lone surrogates.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_UNSAFE_IN_LINES = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    code = ord(char)
+    if char == "\n":
+        return "\\n"
+    if char == "\r":
+        return "\\r"
+    if char == "\t":
+        return "\\t"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(text: str) -> str:
+    """``text`` (a key, a name) with every character that could spoof output escaped."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def keys(names: Iterable[str]) -> str:
+    """Key names for a message: escaped, comma-separated."""
+    return ", ".join(shown(name) for name in names)
+
+
+def clean(line: str) -> str:
+    """A whole message: like :func:`shown`, but its own line breaks and tabs stay."""
+    return _UNSAFE_IN_LINES.sub(_escape, line)
