@@ -101,6 +101,7 @@ def main() -> int:
             (project / ".git").mkdir()
             (project / ".secretsync.toml").write_text(CONFIG)
             (project / ".env").write_text(ENV)
+            (project / ".env").chmod(0o600)  # as a file holding secrets should be
             print(f"demo project in {project}")
 
             def step(*args: str) -> int:

@@ -41,6 +41,7 @@ class Options:
     config_path: Path | None
     environment: str | None
     profile: str | None
+    no_profile: bool
     region: str | None
     env_file: Path | None
     show_values: bool
@@ -58,7 +59,14 @@ class Options:
         from secretsync_hooks.config import Overrides, load_config
 
         return load_config(
-            Overrides(self.config_path, self.environment, self.region, self.profile, self.env_file)
+            Overrides(
+                self.config_path,
+                self.environment,
+                self.region,
+                self.profile,
+                self.env_file,
+                no_profile=self.no_profile,
+            )
         )
 
     def output(self) -> Output:
@@ -91,7 +99,16 @@ def common_options(func: F) -> F:
             help="Named environment from [environments.NAME] (default: $SECRETSYNC_ENV).",
         ),
         click.option(
-            "--profile", metavar="NAME", help="AWS profile (default: config, then $AWS_PROFILE)."
+            "--profile",
+            metavar="NAME",
+            help="AWS profile (default: $SECRETSYNC_PROFILE, the config, then the default "
+            "chain, where environment credentials win over $AWS_PROFILE).",
+        ),
+        click.option(
+            "--no-profile",
+            is_flag=True,
+            help="Ignore a profile named in the config: use the default credential chain "
+            "(e.g. OIDC credentials in CI).",
         ),
         click.option("--region", metavar="REGION", help="AWS region (overrides config and env)."),
         click.option(
@@ -385,7 +402,7 @@ def config_command(opts: Options) -> int:
         ("backend", config.backend, config.source("backend")),
         ("target", config.target, config.source("target")),
         ("region", config.region or "(none)", config.source("region")),
-        ("profile", config.profile or "(default chain)", config.source("profile")),
+        ("profile", config.profile_label, config.source("profile")),
         ("env_file", str(config.env_file), config.source("env_file")),
     ]
     width = max(len(name) for name, _, _ in rows)

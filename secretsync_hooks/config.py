@@ -79,6 +79,7 @@ class Overrides:
     profile: str | None = None
     env_file: Path | None = None
     backend: str | None = None
+    no_profile: bool = False  # --no-profile: ignore a configured profile
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class Config:
     environment: str | None
     backend: str
     region: str | None
+    # The profile secretsync names to botocore (--profile, SECRETSYNC_PROFILE, the config);
+    # None for botocore's own default chain, in which environment credentials win over
+    # AWS_PROFILE, as in boto3 and the AWS CLI.
     profile: str | None
     env_file: Path
     plain_keys: tuple[str, ...]
@@ -97,6 +101,11 @@ class Config:
     environments: tuple[str, ...]
     sources: Mapping[str, str]
     warnings: tuple[str, ...] = ()
+    # AWS_PROFILE when no profile is named: botocore's default chain uses it after
+    # environment credentials.
+    ambient_profile: str | None = None
+    # The region the config file names for this environment (None if it names none).
+    configured_region: str | None = None
 
     @property
     def target(self) -> str:
@@ -106,6 +115,18 @@ class Config:
             return self.secrets_manager.secret_name
         assert self.parameter_store is not None
         return self.parameter_store.path
+
+    @property
+    def profile_label(self) -> str:
+        """The profile in use, for people."""
+        if self.profile:
+            return self.profile
+        if self.ambient_profile:
+            return (
+                f"{self.ambient_profile} (AWS_PROFILE, in the default credential chain: "
+                "environment credentials win)"
+            )
+        return "(default credential chain)"
 
     def source(self, name: str) -> str:
         return self.sources.get(name, "default")
@@ -310,22 +331,26 @@ def _resolve(
             hint=f"Valid types: {', '.join(BACKEND_TYPES)}.",
         )
 
-    profile = pick(
-        "profile",
-        (overrides.profile, "--profile"),
-        setting("backend", "profile"),
-        from_env("AWS_PROFILE"),
-    )
+    profile = _profile(overrides, environ, setting, sources)
+    ambient = _env(environ, "AWS_PROFILE") if sources["profile"] == "default" else None
+    if ambient:
+        sources["profile"] = "AWS_PROFILE"
+    configured = setting("backend", "region")
     region = pick(
         "region",
         (overrides.region, "--region"),
         from_env("SECRETSYNC_REGION"),
         from_env("AWS_REGION"),
-        setting("backend", "region"),
+        configured,
         from_env("AWS_DEFAULT_REGION"),
     )
     if region is None:
-        region = pick("region", _profile_region(profile, environ))
+        region = pick("region", _profile_region(profile or ambient, environ))
+    if configured and sources["region"] == "AWS_REGION" and region != configured[0]:
+        warnings.append(
+            f"AWS_REGION={region} overrides region {configured[0]} from {configured[1]}; "
+            f"pass --region {configured[0]} (or unset AWS_REGION) to use that one"
+        )
 
     env_file = _env_file(path, overrides, environ, cwd, setting, sources)
 
@@ -350,7 +375,34 @@ def _resolve(
         environments=tuple(environments),
         sources=sources,
         warnings=tuple(warnings),
+        ambient_profile=ambient,
+        configured_region=configured[0] if configured else None,
     )
+
+
+def _profile(
+    overrides: Overrides,
+    environ: Mapping[str, str],
+    setting: _Lookup,
+    sources: dict[str, str],
+) -> str | None:
+    """The profile to name to botocore: --profile / --no-profile > SECRETSYNC_PROFILE (set
+    but empty: none) > the config; None leaves botocore's default chain in charge."""
+    if overrides.no_profile:
+        sources["profile"] = "--no-profile"
+        return None
+    if overrides.profile:
+        sources["profile"] = "--profile"
+        return overrides.profile
+    if "SECRETSYNC_PROFILE" in environ:
+        sources["profile"] = "SECRETSYNC_PROFILE"
+        return environ["SECRETSYNC_PROFILE"].strip() or None
+    found = setting("backend", "profile")
+    if found is not None and str(found[0]).strip():
+        sources["profile"] = found[1]
+        return str(found[0]).strip()
+    sources["profile"] = "default"
+    return None
 
 
 def _env_file(

@@ -40,7 +40,14 @@ class EnvFileError(SecretSyncError):
 
 
 class RemoteError(SecretSyncError):
-    """AWS could not be asked, or answered with something secretsync cannot use."""
+    """AWS could not be asked, or answered with something secretsync cannot use.
+
+    ``code`` is AWS's error code when the error is AWS's answer (``AccessDeniedException``).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, code: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
 
 
 class AwsUnavailableError(RemoteError):

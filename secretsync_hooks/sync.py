@@ -174,7 +174,7 @@ def plan(workspace: Workspace, direction: Direction, *, prune: bool = False) -> 
     comparison = workspace.compare()
     if direction is Direction.PUSH:
         planned = plan_push(comparison, prune=prune)
-        workspace.backend.validate(planned)
+        workspace.backend.validate(planned, workspace.snapshot)
     else:
         if not workspace.snapshot.exists:
             raise RemoteError(
@@ -220,7 +220,8 @@ def refusal(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> str
     """
     risky = needs_force(comparison, plan)
     mass = mass_change(workspace, plan)
-    if not risky and mass is None:
+    elsewhere = _creates_elsewhere(workspace, plan)
+    if not risky and mass is None and elsewhere is None:
         return None
     verb = plan.direction.value
     where = (
@@ -228,7 +229,7 @@ def refusal(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> str
         if plan.direction is Direction.PUSH
         else str(workspace.config.env_file)
     )
-    parts = []
+    parts = [elsewhere] if elsewhere else []
     if mass is not None:
         overwrites, deletes, total = mass
         counts = " and ".join(
@@ -251,6 +252,24 @@ def refusal(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> str
             detail.append(f"delete {len(deletes_)} key(s) ({text.keys(deletes_)})")
         parts.append(f"{verb} would {' and '.join(detail)} in {where}")
     return "; ".join(parts)
+
+
+def _creates_elsewhere(workspace: Workspace, plan: SyncPlan) -> str | None:
+    """A push that would create the remote in another region than the config names (an
+    ambient AWS_REGION won): a copy nobody will read, and the real one left behind."""
+    config = workspace.config
+    if (
+        plan.direction is not Direction.PUSH
+        or plan.is_empty
+        or workspace.snapshot.exists
+        or config.configured_region is None
+        or config.region == config.configured_region
+    ):
+        return None
+    return (
+        f"push would create {workspace.remote_name} in {config.region} (from "
+        f"{config.source('region')}), but the config puts it in {config.configured_region}"
+    )
 
 
 def require_consent(outcome: SyncOutcome, *, force: bool, confirm: Confirm | None) -> None:
@@ -285,7 +304,14 @@ def apply(
     done = False
     try:
         if outcome.direction is Direction.PUSH:
-            result = workspace.backend.apply(outcome.plan, workspace.snapshot, progress)
+            try:
+                result = workspace.backend.apply(outcome.plan, workspace.snapshot, progress)
+            finally:
+                # What the backend learnt while writing (rotation enabled, a label it could
+                # not remove) is reported whatever the outcome.
+                workspace.warnings.extend(
+                    w for w in workspace.backend.warnings if w not in workspace.warnings
+                )
             remote_after = outcome.plan.applied_to(workspace.snapshot.values)
         else:
             result = _write_local(workspace, outcome.plan)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import io
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -48,6 +49,11 @@ class FaultInjector:
         self.hooks: dict[str, Callable[[], None]] = {}
         self.watchers: dict[str, Callable[[int, bytes], None]] = {}
         self.watched_from: dict[str, int] = {}
+        self.answers: dict[str, collections.deque[dict[str, Any]]] = collections.defaultdict(
+            collections.deque
+        )
+        # The access key id each request was signed with (from its Authorization header).
+        self.access_keys: list[str] = []
 
     def inject(self, action: str, *faults: str) -> None:
         with self.lock:
@@ -56,6 +62,12 @@ class FaultInjector:
     def before(self, action: str, hook: Callable[[], None]) -> None:
         """Run ``hook`` once, just before the next ``action`` request reaches moto."""
         self.hooks[action] = hook
+
+    def answer(self, action: str, document: dict[str, Any]) -> None:
+        """Answer the next ``action`` request with ``document`` (200, JSON), as AWS would where
+        moto cannot (a recorded response)."""
+        with self.lock:
+            self.answers[action].append(document)
 
     def watch(self, action: str, hook: Callable[[int, bytes], None]) -> None:
         """Run ``hook(n, body)`` before every ``action`` request reaches moto (n counts from 1).
@@ -74,6 +86,8 @@ class FaultInjector:
             self.hooks.clear()
             self.watchers.clear()
             self.watched_from.clear()
+            self.answers.clear()
+            self.access_keys.clear()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -86,6 +100,11 @@ class FaultInjector:
             hook = self.hooks.pop(action, None)
             watcher = self.watchers.get(action)
             count -= self.watched_from.get(action, 0)
+            answers = self.answers.get(action)
+            answer = answers.popleft() if answers else None
+            credential = re.search(r"Credential=([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+            if credential:
+                self.access_keys.append(credential.group(1))
         if hook is not None:
             hook()
         if watcher is not None:
@@ -93,6 +112,16 @@ class FaultInjector:
             body = environ["wsgi.input"].read(length)
             environ["wsgi.input"] = io.BytesIO(body)
             watcher(count, body)
+        if answer is not None:
+            body = json.dumps(answer).encode()
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                    ("Content-Length", str(len(body))),
+                ],
+            )
+            return [body]
         if fault == DROP:
             # Read the request, then close the socket without answering.
             length = int(environ.get("CONTENT_LENGTH") or 0)

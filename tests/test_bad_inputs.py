@@ -228,7 +228,8 @@ CASES = [
         "reserved parameter prefix",
         "starts with 'aws' or 'ssm'",
         backend="parameter_store",
-        env=GOOD_ENV + "awsThing=1\n",
+        config=_ps('[parameter_store]\npath = "/aws/app/"\n'),
+        remote={},
         args=("push",),
     ),
     # -- asking AWS --------------------------------------------------------------------------

@@ -88,7 +88,9 @@ def test_region_falls_back_to_aws_default_region_then_profile(project: Path) -> 
     assert config.region == "us-east-2"
     assert config.source("region") == f"AWS profile 'default' in {aws_config}"
     config = load_config(environ={**environ, "AWS_PROFILE": "work"})
-    assert (config.region, config.profile) == ("eu-central-1", "work")
+    # AWS_PROFILE is botocore's own (environment credentials win over it): not named to it,
+    # but its region is read as botocore would.
+    assert (config.region, config.profile, config.ambient_profile) == ("eu-central-1", None, "work")
     assert config.source("profile") == "AWS_PROFILE"
 
     config = load_config(environ={"AWS_CONFIG_FILE": str(project / "none")})
@@ -100,13 +102,31 @@ def test_profile_precedence(project: Path) -> None:
     assert load_config(environ={"AWS_PROFILE": "env"}).profile == "from-config"
     config = load_config(Overrides(profile="cli"), environ={"AWS_PROFILE": "env"})
     assert (config.profile, config.source("profile")) == ("cli", "--profile")
+    # A configured profile can be cleared, for CI that brings its own credentials.
+    config = load_config(environ={"SECRETSYNC_PROFILE": "", "AWS_PROFILE": "env"})
+    assert (config.profile, config.source("profile")) == (None, "SECRETSYNC_PROFILE")
+    config = load_config(environ={"SECRETSYNC_PROFILE": "other"})
+    assert config.profile == "other"
+    config = load_config(Overrides(no_profile=True), environ={"SECRETSYNC_PROFILE": "other"})
+    assert (config.profile, config.source("profile")) == (None, "--no-profile")
+
+
+def test_an_ambient_aws_region_overriding_the_configured_one_warns(project: Path) -> None:
+    write(project, DOCUMENTED)
+    config = load_config(environ={"AWS_REGION": "eu-west-1"})
+    assert config.region == "eu-west-1"  # the documented precedence stands...
+    assert config.configured_region == "us-east-1"
+    [warning] = config.warnings  # ... with a warning
+    assert "AWS_REGION=eu-west-1 overrides region us-east-1 from .secretsync.toml" in warning
+    assert load_config(environ={"AWS_REGION": "us-east-1"}).warnings == ()
+    assert load_config(environ={"AWS_DEFAULT_REGION": "eu-west-1"}).warnings == ()
 
 
 ENVIRONMENTS = (
     DOCUMENTED
     + """\
 env_file = ".env.default"
-plain_keys = ["LOG_LEVEL", "*_URL"]
+plain_keys = ["LOG_LEVEL", "*_PORT"]
 [environments.staging]
 env_file = ".env.staging"
 [environments.staging.backend]
@@ -121,12 +141,12 @@ path = "myapp/dev"
 
 def test_named_environment_overrides_top_level(project: Path) -> None:
     # TOML puts top-level keys after a table into that table, so write them first.
-    top_level = 'env_file = ".env.default"\nplain_keys = ["LOG_LEVEL", "*_URL"]\n'
+    top_level = 'env_file = ".env.default"\nplain_keys = ["LOG_LEVEL", "*_PORT"]\n'
     text = top_level + ENVIRONMENTS.replace(top_level, "", 1)
     write(project, text)
     top = load_config(environ={})
     assert top.env_file == project / ".env.default"
-    assert top.plain_keys == ("LOG_LEVEL", "*_URL")
+    assert top.plain_keys == ("LOG_LEVEL", "*_PORT")
     assert set(top.environments) == {"staging", "dev"}
 
     staging = load_config(Overrides(environment="staging"), environ={})

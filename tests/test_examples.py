@@ -125,3 +125,65 @@ def test_no_example_suggests_showing_url_values() -> None:
     # URLs usually carry passwords: *_URL in plain_keys would print them.
     for path in [*CONFIGS, ROOT / "README.md"]:
         assert '"*_URL"' not in path.read_text(), path
+
+
+# The AWS actions secretsync calls, by backend and by what the policy is for (from the code:
+# every `translate("ACTION", ...)`). A policy missing one breaks a command under it.
+USED = {
+    "secrets-manager": {
+        "read": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+        "write": {
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecretVersionStage",
+            "secretsmanager:CreateSecret",
+            "secretsmanager:TagResource",
+        },
+    },
+    "parameter-store": {
+        "read": {"ssm:GetParametersByPath", "ssm:DescribeParameters"},
+        "write": {
+            "ssm:GetParametersByPath",
+            "ssm:DescribeParameters",
+            "ssm:GetParameters",
+            "ssm:GetParameter",
+            "ssm:PutParameter",
+            "ssm:AddTagsToResource",
+            "ssm:DeleteParameters",
+        },
+    },
+}
+
+
+def _grants(policy: dict[str, object]) -> dict[str, set[str]]:
+    """action -> the resources it is granted on."""
+    grants: dict[str, set[str]] = {}
+    for statement in policy["Statement"]:  # type: ignore[attr-defined]
+        resources = statement["Resource"]
+        for action in statement["Action"]:
+            grants.setdefault(action, set()).update(
+                [resources] if isinstance(resources, str) else resources
+            )
+    return grants
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_iam_policies_grant_every_action_secretsync_calls(path: Path) -> None:
+    backend, purpose = path.stem.rsplit("-", 1)
+    grants = _grants(json.loads(path.read_text()))
+    assert USED[backend][purpose] <= set(grants), USED[backend][purpose] - set(grants)
+
+
+@pytest.mark.parametrize("purpose", ["read", "write"])
+def test_secrets_manager_policies_cover_a_secret_that_does_not_exist_yet(purpose: str) -> None:
+    # IAM evaluates the bare name (secret:NAME) for a secret that does not exist yet, and
+    # NAME-?????? (the random suffix) once it does: the first read and the first push need
+    # both, or AWS answers AccessDenied where it means "not found".
+    grants = _grants(json.loads((EXAMPLES / "iam" / f"secrets-manager-{purpose}.json").read_text()))
+    name = "arn:aws:secretsmanager:us-east-1:123456789012:secret:myapp/production"
+    for action in ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"):
+        assert {name, name + "-??????"} <= grants[action]
+    if purpose == "write":
+        assert name in grants["secretsmanager:CreateSecret"]
+        assert name + "-??????" in grants["secretsmanager:PutSecretValue"]

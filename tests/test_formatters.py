@@ -53,7 +53,7 @@ def test_golden_json_document(workspace_files: Path) -> None:
         "region": "us-east-1",
         "region_source": ".secretsync.toml [backend.region]",
         "env_file": str(workspace_files / ".env"),
-        "remote": {"exists": True},
+        "remote": {"exists": True, "no_value": False},
         "warnings": [],
         "base": None,
         "two_way_reason": None,

@@ -17,6 +17,9 @@ from tests.helpers import add, delete, plan, update
 PATH = "/myapp/production/"
 
 
+NOTHING = RemoteSnapshot(values={}, exists=False)
+
+
 def backend(**settings: Any) -> ParameterStoreBackend:
     return ParameterStoreBackend(
         ParameterStoreSettings(path=settings.pop("path", PATH), **settings),
@@ -165,8 +168,8 @@ def test_validation_lists_every_offending_key_before_any_call(
     bad = plan(
         add("has space", "v"),
         add("slash/key", "v"),
-        add("awsKey", "v"),
-        add("SSMthing", "v"),
+        add("AWS_REGION", "v"),  # reserved only as a first level: valid here
+        add("ssm_prefix", "v"),
         add("EMPTY", ""),
         add("BRACES", "a {{ b }}"),
         add("BIG", "x" * 4097),
@@ -174,12 +177,12 @@ def test_validation_lists_every_offending_key_before_any_call(
         add("OK", "fine"),
     )
     with pytest.raises(RemoteError) as info:
-        b.validate(bad)
+        b.validate(bad, NOTHING)
     message = str(info.value)
-    assert "Parameter Store would refuse 8 key(s)" in message
+    assert "Parameter Store would refuse 6 key(s)" in message
     assert "characters outside a-zA-Z0-9_.- in the key ( ): has space" in message
     assert "(/): slash/key" in message
-    assert "starts with 'aws' or 'ssm', which AWS reserves: awsKey, SSMthing" in message
+    assert "AWS_REGION" not in message and "ssm_prefix" not in message
     assert "empty value (SSM rejects empty values): EMPTY" in message
     assert "value contains '{{' (SSM rejects it): BRACES" in message
     assert "value over 4096 bytes on the Standard tier: BIG" in message
@@ -191,11 +194,21 @@ def test_validation_lists_every_offending_key_before_any_call(
 def test_too_many_levels_and_tier_limits() -> None:
     deep = backend(path="/" + "/".join(f"l{i}" for i in range(15)) + "/")
     with pytest.raises(RemoteError, match="more than 15 levels: K"):
-        deep.validate(plan(add("K", "v")))
+        deep.validate(plan(add("K", "v")), NOTHING)
     advanced = backend(tier="Advanced")
-    advanced.validate(plan(add("BIG", "x" * 8192)))
+    advanced.validate(plan(add("BIG", "x" * 8192)), NOTHING)
     with pytest.raises(RemoteError, match="over 8192 bytes on the Advanced tier"):
-        advanced.validate(plan(add("BIG", "é" * 4097)))
+        advanced.validate(plan(add("BIG", "é" * 4097)), NOTHING)
+
+
+@pytest.mark.parametrize("path", ["/aws/app/", "/AWSapp/", "/ssm-things/x/", "/Ssm/"])
+def test_only_a_first_level_starting_with_aws_or_ssm_is_reserved(path: str) -> None:
+    # AWS: "Parameter names can't be prefixed with 'aws' or 'ssm' (case-insensitive)"; the
+    # prefix is the first level, so /myapp/aws/x and /myapp/prod/AWS_REGION are valid.
+    with pytest.raises(RemoteError, match="starts with 'aws' or 'ssm', which AWS reserves"):
+        backend(path=path).validate(plan(add("K", "v")), NOTHING)
+    for valid in ("/myapp/aws/", "/myapp/prod/"):
+        backend(path=valid).validate(plan(add("AWS_REGION", "v"), add("ssm", "v")), NOTHING)
 
 
 @pytest.mark.usefixtures("aws")

@@ -18,6 +18,12 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from secretsync_hooks.backends.aws_config import (
+    NoTerminalForMfa,
+    no_terminal_error,
+    retry_settings,
+    share_cli_cache,
+)
 from secretsync_hooks.backends.aws_errors import describe_client_error
 from secretsync_hooks.errors import AwsUnavailableError, RemoteError, SecretSyncError
 from secretsync_hooks.text import clean
@@ -25,7 +31,6 @@ from secretsync_hooks.text import clean
 # A git hook cannot wait botocore's default 60 s for an unreachable endpoint.
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_READ_TIMEOUT = 10.0
-DEFAULT_MAX_ATTEMPTS = 4
 # The overall deadline for reading (credentials and retries included): a command, a hook.
 COMMAND_DEADLINE = 15.0
 HOOK_DEADLINE = 8.0
@@ -85,8 +90,10 @@ class AwsSession:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.region = region
-        self.profile = profile
+        self.profile = profile  # named to botocore; None: its default chain decides
         self._environ = os.environ if environ is None else environ
+        # For messages ("aws sso login --profile X"): the profile in use, named or ambient.
+        self.profile_name = profile or self._environ.get("AWS_PROFILE", "").strip() or None
         self._session: Any = None
         self._clients: dict[str, Any] = {}
         self._until: float | None = None  # time.monotonic() of the deadline
@@ -111,30 +118,21 @@ class AwsSession:
         import botocore.config
         import botocore.session
 
-        max_attempts = environ.get("AWS_MAX_ATTEMPTS", "").strip()
-        mode = environ.get("AWS_RETRY_MODE", "").strip()
-        retries: Any = {
-            "mode": mode if mode in ("standard", "adaptive", "legacy") else "standard",
-            "total_max_attempts": int(max_attempts)
-            if max_attempts.isdigit()
-            else DEFAULT_MAX_ATTEMPTS,
-        }
-        if attempts is not None:
-            retries["total_max_attempts"] = attempts
-        config = botocore.config.Config(
-            connect_timeout=seconds_from(
-                environ, "SECRETSYNC_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT
-            ),
-            read_timeout=seconds_from(environ, "SECRETSYNC_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
-            retries=retries,
-            max_pool_connections=16,
-        )
         with self.translate(f"{service}:connect", "the AWS session"):
             self._step = "resolving AWS credentials" + (
-                f" (profile {self.profile})" if self.profile else ""
+                f" (profile {self.profile_name})" if self.profile_name else ""
             )
             if self._session is None:
                 self._session = botocore.session.Session(profile=self.profile)
+                share_cli_cache(self._session, self.profile_name)
+            config = botocore.config.Config(
+                connect_timeout=seconds_from(
+                    environ, "SECRETSYNC_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT
+                ),
+                read_timeout=seconds_from(environ, "SECRETSYNC_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
+                retries=retry_settings(environ, self._session.get_scoped_config(), attempts),
+                max_pool_connections=16,
+            )
             client = self._session.create_client(service, region_name=self.region, config=config)
         client.meta.events.register("before-send", self._sending)
         client.meta.events.register("after-call", _check_answer)
@@ -168,7 +166,7 @@ class AwsSession:
         except _Expired:
             raise self._expired(action) from None
         except Exception as exc:
-            error = describe_aws_error(exc, action, resource, self.profile)
+            error = describe_aws_error(exc, action, resource, self.profile_name)
             if error is None:
                 raise
             raise error from exc
@@ -237,6 +235,15 @@ def describe_aws_error(
     from botocore import exceptions as bce
 
     login = f"aws sso login --profile {profile}" if profile else "aws sso login"
+    if isinstance(exc, NoTerminalForMfa):
+        return no_terminal_error(str(exc))
+    if isinstance(exc, bce.SSLError):
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "AWS")
+        return AwsUnavailableError(
+            f"the TLS certificate of {endpoint} could not be verified ({action})",
+            hint="If your network inspects TLS (a corporate proxy), point AWS_CA_BUNDLE at its "
+            "CA certificate (a PEM file); otherwise check the endpoint and your clock.",
+        )
     if isinstance(exc, _NotAws):
         return AwsUnavailableError(
             f"{exc.endpoint} did not answer like AWS for {action} "

@@ -17,7 +17,7 @@ from secretsync_hooks.text import clean
 _EXPIRED = frozenset(
     {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidGrantException"}
 )
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden"})
+DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden"})
 _BAD_CREDENTIALS = frozenset(
     {
         "UnrecognizedClientException",
@@ -80,7 +80,7 @@ _RULES = (
         relay=True,
     ),
     _Rule(
-        _DENIED,
+        DENIED,
         "access denied: AWS refused {action} on {resource}",
         "Grant {action} on {resource} to your IAM identity (see README, 'IAM policies'), "
         "or use another --profile. An explicit deny (an SCP, a permissions boundary, a "
@@ -105,6 +105,29 @@ _RULES = (
         "Check that the KMS key exists and is enabled. " + _KMS_HINT,
     ),
     _Rule(
+        frozenset({"ParameterLimitExceeded"}),
+        "AWS refused {action} on {resource}: the account's parameter limit is reached",
+        "AWS allows 10,000 Standard parameters per account and region: delete parameters no "
+        'longer used, or set [parameter_store] tier = "Advanced" (charged) for new ones.',
+    ),
+    _Rule(
+        frozenset({"ParameterMaxVersionLimitExceeded"}),
+        "AWS refused {action} on {resource}: a parameter's oldest version has a label",
+        "A parameter keeps 100 versions and cannot drop a labelled one: move or remove the "
+        "label (`aws ssm unlabel-parameter-version`), then retry.",
+    ),
+    _Rule(
+        frozenset({"HierarchyLevelLimitExceededException"}),
+        "AWS refused {action} on {resource}: more than 15 levels",
+        "Use a shorter [parameter_store] path.",
+    ),
+    _Rule(
+        frozenset({"TooManyUpdates"}),
+        "AWS refused {action} on {resource}: someone else is updating the same parameter",
+        "Retry in a moment.",
+        unavailable=True,
+    ),
+    _Rule(
         _SERVER,
         "AWS had an internal error during {action} on {resource} ({code})",
         "Retry in a moment.",
@@ -120,7 +143,7 @@ def describe_client_error(
     """The user-facing error for an AWS error answer."""
     login = f"aws sso login --profile {profile}" if profile else "aws sso login"
     fields = {"action": action, "resource": resource, "code": code, "login": login}
-    if code in _DENIED and "kms" in aws_message.lower():
+    if code in DENIED and "kms" in aws_message.lower():
         # A missing kms:Decrypt / kms:GenerateDataKey comes back as AccessDeniedException
         # "Access to KMS is not allowed" (Secrets Manager), or naming AWSKMS (SSM).
         code = "KMSAccessDeniedException"
@@ -131,8 +154,8 @@ def describe_client_error(
                 message += f": AWS says: {_aws_text(aws_message)}"
             kind = AwsUnavailableError if rule.unavailable else RemoteError
             hint = rule.hint.format(**fields) if rule.hint else None
-            return kind(message, hint=hint)
-    return RemoteError(f"AWS refused {action} on {resource} ({code})")
+            return kind(message, hint=hint, code=code)
+    return RemoteError(f"AWS refused {action} on {resource} ({code})", code=code)
 
 
 def _aws_text(message: str) -> str:
@@ -141,3 +164,10 @@ def _aws_text(message: str) -> str:
     if len(text) > _AWS_MESSAGE_LIMIT:
         text = text[: _AWS_MESSAGE_LIMIT - 3] + "..."
     return text
+
+
+def write_failure_hint(code: str, action: str, resource: str, profile: str | None) -> str | None:
+    """The next step for a write that failed with ``code`` (no AWS text: it may quote the
+    value), for the report of a write that failed part-way."""
+    error = describe_client_error(code, "", action, resource, profile)
+    return error.hint

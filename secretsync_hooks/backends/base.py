@@ -39,6 +39,9 @@ class RemoteSnapshot:
     types: Mapping[str, str] = field(default_factory=dict)
     last_changed: datetime.datetime | None = None
     warnings: tuple[str, ...] = ()
+    # Secrets Manager: the secret exists but holds no value yet (created by Terraform,
+    # CloudFormation or CDK without one).
+    no_value: bool = False
     # Who the remote is, as AWS reports it on the read (an ARN: partition, region, account and
     # name); None when there is nothing to read.  Records of the last sync are bound to it.
     identity: str | None = None
@@ -131,16 +134,23 @@ class PartialApplyError(SecretSyncError):
         applied: Sequence[KeyOp],
         failed: Mapping[str, str],
         not_attempted: Sequence[str],
+        hints: Mapping[str, str] | None = None,
     ) -> None:
         self.applied = tuple(applied)
         self.failed = dict(failed)
         self.not_attempted = tuple(not_attempted)
         lines = [f"the write to {target} failed part-way (Parameter Store has no transactions)"]
         lines += apply_report(applied, failed, not_attempted)
+        advice = [f"{reason}: {hint}" for reason, hint in (hints or {}).items()]
         super().__init__(
             "\n".join(lines),
-            hint="Fix the cause and run the same command again: it applies only what is "
-            "still different.",
+            hint="\n".join(
+                [
+                    *advice,
+                    "Fix the cause and run the same command again: it applies only what is "
+                    "still different.",
+                ]
+            ),
         )
 
 
@@ -176,8 +186,8 @@ class Backend(abc.ABC):
         """Read every key and value, with version information."""
 
     @abc.abstractmethod
-    def validate(self, plan: SyncPlan) -> None:
-        """Raise if AWS would refuse any operation of ``plan``; makes no call."""
+    def validate(self, plan: SyncPlan, snapshot: RemoteSnapshot) -> None:
+        """Raise, before any write, if AWS would refuse any operation of ``plan``."""
 
     @abc.abstractmethod
     def apply(

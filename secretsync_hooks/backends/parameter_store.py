@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from secretsync_hooks import interrupts, text
 from secretsync_hooks.backends.aws import AwsSession, error_code
+from secretsync_hooks.backends.aws_errors import write_failure_hint
 from secretsync_hooks.backends.base import (
     ApplyResult,
     Backend,
@@ -75,6 +76,7 @@ class ParameterStoreBackend(Backend):
         self._sleep = sleep
         self._pace = AdaptivePace()
         self.warnings: list[str] = []
+        self._existing: dict[str, dict[str, Any]] = {}  # metadata read by validate()
 
     @property
     def _client(self) -> Any:
@@ -103,8 +105,7 @@ class ParameterStoreBackend(Backend):
             "MaxResults": BATCH,
         }
         with self._session.translate("ssm:GetParametersByPath", f"parameters under {self.target}"):
-            while True:
-                page = self._client.get_parameters_by_path(**kwargs)
+            for page in self._pages(self._client.get_parameters_by_path, kwargs):
                 for parameter in page.get("Parameters", []):
                     full = parameter["Name"]
                     if not full.startswith(self.target) or "/" in full[len(self.target) :]:
@@ -120,11 +121,6 @@ class ParameterStoreBackend(Backend):
                     changed = parameter.get("LastModifiedDate")
                     if changed is not None and (newest is None or changed > newest):
                         newest = changed
-                # A page may be empty and still carry a NextToken: follow it to the end.
-                token = page.get("NextToken")
-                if not token:
-                    break
-                kwargs["NextToken"] = token
         check_unicode(f"parameters under {self.target}", values)
         return RemoteSnapshot(
             values=values,
@@ -149,20 +145,26 @@ class ParameterStoreBackend(Backend):
             "MaxResults": 50,
         }
         with self._session.translate("ssm:DescribeParameters", f"parameters under {self.target}"):
-            while True:
-                page = self._client.describe_parameters(**kwargs)
+            for page in self._pages(self._client.describe_parameters, kwargs):
                 for parameter in page.get("Parameters", []):
                     rest = parameter["Name"][len(self.target) :]
                     if parameter["Name"].startswith(self.target) and "/" in rest:
                         names.append(parameter["Name"])
-                token = page.get("NextToken")
-                if not token:
-                    break
-                kwargs["NextToken"] = token
         return tuple(sorted(names))
 
     # -- validation --------------------------------------------------------------------------
-    def validate(self, plan: SyncPlan) -> None:
+    def validate(self, plan: SyncPlan, snapshot: RemoteSnapshot) -> None:
+        """Refuse, before any write, every key AWS would refuse, listing them all at once.
+
+        Names and values are checked as they are; a value's size against the tier it will
+        have, which for an existing parameter is its own (an Advanced parameter holds 8 KB
+        whatever the config says), read with one metadata-only DescribeParameters call per
+        50 parameters updated, with their KMS keys (see :meth:`_put`).
+        """
+        updated = [
+            op.key for op in plan.ops if op.value is not None and op.key in snapshot.versions
+        ]
+        self._existing = self._describe(updated) if updated else {}
         problems = list(self._invalid(plan.ops))
         if not problems:
             return
@@ -182,10 +184,35 @@ class ParameterStoreBackend(Backend):
             hint=hint,
         )
 
+    def _describe(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Tier, type and KMS key of existing parameters (metadata only, no values)."""
+        found: dict[str, dict[str, Any]] = {}
+        with self._session.translate("ssm:DescribeParameters", f"parameters under {self.target}"):
+            for batch in _batches(keys, 50):  # a Name filter takes at most 50 values
+                kwargs: dict[str, Any] = {
+                    "ParameterFilters": [
+                        {"Key": "Name", "Option": "Equals", "Values": [self.name(k) for k in batch]}
+                    ],
+                    "MaxResults": 50,
+                }
+                for page in self._pages(self._client.describe_parameters, kwargs):
+                    for parameter in page.get("Parameters", []):
+                        found[parameter["Name"][len(self.target) :]] = parameter
+        return found
+
+    def _tier_limit(self, key: str) -> tuple[int, str]:
+        """The size a value of ``key`` may have, and the tier that allows it."""
+        existing = self._existing.get(key)
+        upgrades = self.settings.tier in ("Advanced", "Intelligent-Tiering")
+        if existing is not None and (existing.get("Tier") == "Advanced" or upgrades):
+            return MAX_VALUE_BYTES["Advanced"], "Advanced" if not upgrades else self.settings.tier
+        if existing is not None:
+            return MAX_VALUE_BYTES["Standard"], "Standard"
+        return MAX_VALUE_BYTES[self.settings.tier], self.settings.tier
+
     def _invalid(self, ops: Iterable[KeyOp]) -> Iterable[_Invalid]:
         region = self._session.region or "us-east-1"
         budget = ARN_BUDGET - len(f"arn:aws:ssm:{region}:123456789012:parameter")
-        limit = MAX_VALUE_BYTES[self.settings.tier]
         for op in ops:
             key = op.key
             name = self.name(key)
@@ -198,17 +225,30 @@ class ParameterStoreBackend(Backend):
             levels = [level for level in name.split("/") if level]
             if len(levels) > MAX_LEVELS:
                 yield _Invalid(key, f"more than {MAX_LEVELS} levels")
-            if any(level.lower().startswith(("aws", "ssm")) for level in levels):
-                yield _Invalid(key, "a level starts with 'aws' or 'ssm', which AWS reserves")
+            # AWS reserves names whose first level starts with aws or ssm (any case):
+            # /myapp/prod/AWS_REGION and /myapp/aws/x are valid, /aws/x and /ssm-x/y are not.
+            if levels and levels[0].lower().startswith(("aws", "ssm")):
+                yield _Invalid(key, "the name starts with 'aws' or 'ssm', which AWS reserves")
             if op.value is None:
                 continue
             if op.value == "":
                 yield _Invalid(key, "empty value (SSM rejects empty values)")
             if "{{" in op.value:
                 yield _Invalid(key, "value contains '{{' (SSM rejects it)")
-            size = len(op.value.encode("utf-8"))
-            if size > limit:
-                yield _Invalid(key, f"value over {limit} bytes on the {self.settings.tier} tier")
+            limit, tier = self._tier_limit(key)
+            if len(op.value.encode("utf-8")) > limit:
+                yield _Invalid(key, f"value over {limit} bytes on the {tier} tier")
+
+    @staticmethod
+    def _pages(call: Callable[..., Any], kwargs: dict[str, Any]) -> Iterable[Any]:
+        """Every page of a paginated call; a page may be empty and still carry a NextToken."""
+        while True:
+            page = call(**kwargs)
+            yield page
+            token = page.get("NextToken")
+            if not token:
+                return
+            kwargs = {**kwargs, "NextToken": token}
 
     # -- writing ---------------------------------------------------------------------------
     def apply(
@@ -216,7 +256,6 @@ class ParameterStoreBackend(Backend):
     ) -> ApplyResult:
         if plan.is_empty:
             return ApplyResult()
-        self.validate(plan)
         # Refuse before writing anything if a parameter already moved; each one is checked
         # again right before its own write, which may come many seconds later at 3 writes/s.
         moved = self._moved(plan.ops, snapshot)
@@ -240,7 +279,7 @@ class ParameterStoreBackend(Backend):
             raise run.interrupted(self.target) from None
         finally:
             pool.shutdown(wait=True)
-        return run.result(self.target)
+        return run.result(self.target, self._session.profile_name)
 
     def _put_one(self, op: KeyOp, snapshot: RemoteSnapshot, run: _Run) -> None:
         if run.stop.is_set():
@@ -306,14 +345,26 @@ class ParameterStoreBackend(Backend):
         # An existing parameter keeps its type: SSM does not support changing it.
         kind = snapshot.types.get(op.key, self.settings.type)
         kwargs["Type"] = kind
-        if kind == "SecureString" and self.settings.kms_key_id:
-            kwargs["KeyId"] = self.settings.kms_key_id
+        existing = self._existing.get(op.key) if exists else None
+        if kind == "SecureString":
+            # PutParameter without KeyId re-encrypts a SecureString with the account's default
+            # key (aws/ssm), silently moving it off a customer-managed key: an update names
+            # the parameter's own key; kms_key_id in the config is for new parameters.
+            key_id = existing.get("KeyId") if existing else self.settings.kms_key_id
+            if key_id:
+                kwargs["KeyId"] = key_id
         if not exists:
             kwargs["Tier"] = self.settings.tier
             if self.settings.tags:
                 # Tags with Overwrite=True is a ValidationException: tag on create only.
                 kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in self.settings.tags.items()]
-        elif self.settings.tier != "Standard":
+        elif (
+            existing is not None
+            and existing.get("Tier") != "Advanced"
+            and len(op.value.encode("utf-8")) > MAX_VALUE_BYTES["Standard"]
+        ):
+            # Only an upgrade the config allows (validate() refused the rest); an update never
+            # names a tier otherwise, so it can neither fail nor downgrade.
             kwargs["Tier"] = self.settings.tier
         version: str | None = None
         if exists and self._moved([op], snapshot):
@@ -401,6 +452,7 @@ class _Run:
         self.written: dict[str, str] = {}
         self.failed: dict[str, str] = {}
         self.conflicts: list[str] = []
+        self.deletes = {op.key for op in plan.ops if op.action is Action.DELETE}
 
     def record(self, op: KeyOp, error: BaseException | None, version: str | None = None) -> None:
         with self.lock:
@@ -427,11 +479,19 @@ class _Run:
             target, applied, [op.key for op in self.plan.ops if op.key not in done]
         )
 
-    def result(self, target: str) -> ApplyResult:
+    def result(self, target: str, profile: str | None = None) -> ApplyResult:
         applied = self._in_plan_order()
         not_attempted = [op.key for op in self.plan.ops if op.key not in self.done]
         if self.failed:
-            raise PartialApplyError(target, applied, self.failed, not_attempted + self.conflicts)
+            hints = {}
+            for key, reason in self.failed.items():
+                action = "ssm:DeleteParameters" if key in self.deletes else "ssm:PutParameter"
+                hint = write_failure_hint(reason, action, f"parameters under {target}", profile)
+                if hint and reason not in hints:
+                    hints[reason] = hint
+            raise PartialApplyError(
+                target, applied, self.failed, not_attempted + self.conflicts, hints
+            )
         if self.conflicts:
             raise WriteConflict(target, self.conflicts, applied=applied)
         return ApplyResult(applied=tuple(applied), version=None, versions=self.written)

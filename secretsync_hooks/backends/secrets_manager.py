@@ -16,6 +16,7 @@ from typing import Any
 
 from secretsync_hooks import interrupts, text
 from secretsync_hooks.backends.aws import AwsSession, error_code
+from secretsync_hooks.backends.aws_errors import DENIED
 from secretsync_hooks.backends.base import (
     ApplyResult,
     Backend,
@@ -25,7 +26,7 @@ from secretsync_hooks.backends.base import (
     check_unicode,
 )
 from secretsync_hooks.config import SecretsManagerSettings
-from secretsync_hooks.errors import Interrupted, RemoteError
+from secretsync_hooks.errors import Interrupted, RefusedError, RemoteError
 from secretsync_hooks.models import SyncPlan
 
 MAX_SECRET_BYTES = 65_536
@@ -33,6 +34,10 @@ _NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 # AWS appends "-" and 6 random characters to form the ARN; a name ending like that confuses
 # lookups by partial ARN.
 _ARN_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:"
+    r"[A-Za-z0-9/_+=.@-]{1,512}"
+)
 CAS_ATTEMPTS = 5
 
 
@@ -47,13 +52,26 @@ class SecretsManagerBackend(Backend):
         self.settings = settings
         self.target = settings.secret_name
         self._session = session
-        if not _NAME.fullmatch(self.target):
-            raise RemoteError(
-                f"the secret name {self.target!r} is not one AWS accepts",
-                hint="Use 1 to 512 of the characters A-Z a-z 0-9 / _ + = . @ -",
-            )
         self.warnings: list[str] = []
-        if _ARN_SUFFIX.search(self.target):
+        # A full ARN is the only way to reach another account's secret (AWS serves shared
+        # secrets by ARN only): it is the SecretId of every call, and its region must be the
+        # one the client talks to.
+        arn = _ARN.fullmatch(self.target)
+        self.is_arn = arn is not None
+        if arn is not None:
+            if session.region and arn.group("region") != session.region:
+                raise RemoteError(
+                    f"the secret ARN {self.target} is in {arn.group('region')}, but the region "
+                    f"in use is {session.region}",
+                    hint=f'Set [backend] region = "{arn.group("region")}" (or pass --region).',
+                )
+        elif ":" in self.target or not _NAME.fullmatch(self.target):
+            raise RemoteError(
+                f"the secret name {text.shown(self.target)!r} is not one AWS accepts",
+                hint="Use 1 to 512 of the characters A-Z a-z 0-9 / _ + = . @ -, or the "
+                "secret's full ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf).",
+            )
+        elif _ARN_SUFFIX.search(self.target):
             self.warnings.append(
                 f"the secret name {self.target!r} ends in '-' and 6 characters, which AWS "
                 "confuses with the random suffix of secret ARNs; consider renaming it"
@@ -71,18 +89,32 @@ class SecretsManagerBackend(Backend):
         """The snapshot, and the JSON text of each value that is not a JSON string (numbers,
         booleans, null), so that a push writes back untouched keys exactly as they were."""
         name = self.target
-        with self._session.translate("secretsmanager:GetSecretValue", f"secret {name}"):
-            try:
-                # VersionStage passed explicitly: moto 5.2 answers a bare call with the old
-                # value after UpdateSecretVersionStage moved AWSCURRENT.
-                response = self._client.get_secret_value(SecretId=name, VersionStage="AWSCURRENT")
-            except Exception as exc:
-                code = error_code(exc)
-                if code == "ResourceNotFoundException":
-                    return RemoteSnapshot(values={}, exists=False), {}
-                if code == "InvalidRequestException" and "delet" in str(exc).lower():
-                    raise self._scheduled_for_deletion() from None
-                raise
+        try:
+            with self._session.translate("secretsmanager:GetSecretValue", f"secret {name}"):
+                try:
+                    # VersionStage passed explicitly: moto 5.2 answers a bare call with the old
+                    # value after UpdateSecretVersionStage moved AWSCURRENT.
+                    response = self._client.get_secret_value(
+                        SecretId=name, VersionStage="AWSCURRENT"
+                    )
+                except Exception as exc:
+                    code = error_code(exc)
+                    if code == "ResourceNotFoundException":
+                        return self._without_value(str(exc)), {}
+                    if code == "InvalidRequestException":
+                        self._raise_if_scheduled_for_deletion()
+                    raise
+        except RemoteError as exc:
+            if exc.code in DENIED and not self.is_arn:
+                # For a secret that does not exist yet, IAM evaluates the bare name
+                # (secret:NAME, no random suffix): a policy granting only secret:NAME-??????
+                # answers AccessDenied, not ResourceNotFoundException.
+                exc.hint = (
+                    f"{exc.hint}\nIf {name} does not exist yet, that is how AWS answers under a "
+                    f"policy that grants only secret:{name}-??????: grant secret:{name} too "
+                    "(examples/iam does), or create the secret first."
+                )
+            raise
         if "SecretString" not in response:
             raise RemoteError(
                 f"secret {name} holds binary data (SecretBinary), not a JSON object",
@@ -98,6 +130,36 @@ class SecretsManagerBackend(Backend):
             identity=response.get("ARN"),
         )
         return snapshot, json_texts
+
+    def _without_value(self, aws_message: str) -> RemoteSnapshot:
+        """What a ResourceNotFoundException from GetSecretValue means: no secret, or a secret
+        created with no value (Terraform, CloudFormation and CDK make those), which AWS answers
+        with the same code.  One DescribeSecret tells them apart; without permission for it,
+        AWS's documented wording does ("...can't find the specified secret value for staging
+        label: AWSCURRENT" against "...can't find the specified secret.")."""
+        try:
+            with self._session.translate("secretsmanager:DescribeSecret", f"secret {self.target}"):
+                described = self._client.describe_secret(SecretId=self.target)
+        except RemoteError as exc:
+            if exc.code == "ResourceNotFoundException":
+                return RemoteSnapshot(values={}, exists=False)
+            if exc.code not in DENIED:
+                raise
+            if "secret value" not in aws_message.lower():
+                return RemoteSnapshot(values={}, exists=False)
+            described = {}
+        if described.get("DeletedDate"):
+            raise self._scheduled_for_deletion()
+        return RemoteSnapshot(values={}, exists=True, no_value=True, identity=described.get("ARN"))
+
+    def _raise_if_scheduled_for_deletion(self) -> None:
+        """InvalidRequestException has several causes; a DeletedDate says it is this one."""
+        try:
+            described = self._client.describe_secret(SecretId=self.target)
+        except Exception:
+            return
+        if described.get("DeletedDate"):
+            raise self._scheduled_for_deletion()
 
     def _scheduled_for_deletion(self) -> RemoteError:
         return RemoteError(
@@ -160,9 +222,11 @@ class SecretsManagerBackend(Backend):
         return values, json_texts, warnings
 
     # -- writing ---------------------------------------------------------------------------
-    def validate(self, plan: SyncPlan) -> None:
-        # The size check needs the merged document; apply() checks it before each write.
-        return None
+    def validate(self, plan: SyncPlan, snapshot: RemoteSnapshot) -> None:
+        """The merged document must fit AWS's limit; apply() checks it again on the fresh
+        copy it merges onto, right before writing."""
+        if not plan.is_empty:
+            self._check_size(plan.applied_to(snapshot.values), {}, {op.key for op in plan.ops})
 
     def _check_size(
         self, merged: Mapping[str, str], json_texts: Mapping[str, str], touched: set[str]
@@ -188,9 +252,17 @@ class SecretsManagerBackend(Backend):
             return ApplyResult()
         touched = {op.key for op in plan.ops}
         if not snapshot.exists:
+            if self.is_arn:
+                raise RemoteError(
+                    f"secret {self.target} does not exist, and a secret cannot be created "
+                    "from an ARN",
+                    hint='Create it in its account, or name it with secret_name = "NAME".',
+                )
             created = self._create(plan, touched)
             if created is not None:
                 return created
+        else:
+            self._check_rotation()
         published: set[str] = set()
         for _ in range(CAS_ATTEMPTS):
             fresh, json_texts = self._read()
@@ -211,7 +283,10 @@ class SecretsManagerBackend(Backend):
             document = self._check_size(merged, json_texts, touched)
             token = str(uuid.uuid4())
             published.add(token)
-            version = self._publish(document, fresh.version, token, plan)
+            # A secret with no value yet has no AWSCURRENT to compare against: its first
+            # version takes AWSCURRENT by itself (PutSecretValue's documented behaviour).
+            expected = None if fresh.no_value else fresh.version
+            version = self._publish(document, expected, token, plan)
             if version is not None:
                 if progress is not None:
                     progress(len(plan.ops), len(plan.ops), plan.ops[-1].key)
@@ -259,8 +334,8 @@ class SecretsManagerBackend(Backend):
                 code = error_code(exc)
                 if code == "ResourceExistsException":
                     return None
-                if code == "InvalidRequestException" and "delet" in str(exc).lower():
-                    raise self._scheduled_for_deletion() from None
+                if code == "InvalidRequestException":
+                    self._raise_if_scheduled_for_deletion()
                 raise
         return response
 
@@ -291,6 +366,31 @@ class SecretsManagerBackend(Backend):
             raise
         return published
 
+    def _check_rotation(self) -> None:
+        """Refuse while a rotation is in progress: rotation copied AWSCURRENT into a version
+        labelled AWSPENDING and moves AWSCURRENT onto it at its finishSecret step, silently
+        superseding anything written meanwhile.  Warn when rotation is enabled at all."""
+        with self._session.translate("secretsmanager:DescribeSecret", f"secret {self.target}"):
+            described = self._client.describe_secret(SecretId=self.target)
+        stages = described.get("VersionIdsToStages") or {}
+        pending = [
+            version
+            for version, labels in stages.items()
+            if "AWSPENDING" in labels and "AWSCURRENT" not in labels
+        ]
+        if pending:
+            raise RefusedError(
+                f"secret {self.target} is being rotated (version {pending[0]} is AWSPENDING); "
+                "a push now would be undone when the rotation finishes; nothing was changed",
+                hint="Push once the rotation has finished (or after `aws secretsmanager "
+                f"cancel-rotate-secret --secret-id {self.target}`).",
+            )
+        if described.get("RotationEnabled"):
+            self.warnings.append(
+                f"secret {self.target} has rotation enabled: the next rotation replaces the "
+                "values it rotates, and a push during one is refused"
+            )
+
     def _put_and_move(
         self, document: str, expected: str | None, token: str, label: str
     ) -> str | None:
@@ -304,9 +404,14 @@ class SecretsManagerBackend(Backend):
                     VersionStages=[label],
                 )
             except Exception as exc:
-                if error_code(exc) == "InvalidRequestException" and "delet" in str(exc).lower():
-                    raise self._scheduled_for_deletion() from None
+                if error_code(exc) == "InvalidRequestException":
+                    self._raise_if_scheduled_for_deletion()
                 raise
+        if expected is None:
+            # The first value of the secret: AWSCURRENT is ours unless another first value
+            # won the race, and then the caller merges onto that one.
+            now, _ = self._read()
+            return token if now.version == token else None
         with self._session.translate("secretsmanager:UpdateSecretVersionStage", resource):
             try:
                 self._client.update_secret_version_stage(

@@ -37,6 +37,7 @@ def header(workspace: Workspace, command: str) -> dict[str, Any]:
         "env_file": str(config.env_file),
         "remote": {
             "exists": snapshot.exists,
+            "no_value": snapshot.no_value,
             "version": snapshot.version_label,
             "last_changed": _when(snapshot.last_changed),
         },

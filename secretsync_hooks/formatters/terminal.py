@@ -214,7 +214,9 @@ def render_status(
         return f" (from {where})" if where and where != "default" else ""
 
     remote = "does not exist yet (`secretsync push` creates it)"
-    if snapshot.exists:
+    if snapshot.no_value:
+        remote = "exists, no value yet (`secretsync push` fills it)"
+    elif snapshot.exists:
         remote = f"exists, version {snapshot.version_label or 'unknown'}"
         if snapshot.last_changed is not None:
             remote += f", last changed {_format_time(snapshot.last_changed)}"
@@ -225,7 +227,7 @@ def render_status(
         ("backend", config.backend + source("backend")),
         ("target", config.target),
         ("region", f"{config.region or '(none)'}{source('region')}"),
-        ("profile", (config.profile or "(default credential chain)") + source("profile")),
+        ("profile", config.profile_label + source("profile")),
         (
             "env file",
             f"{config.env_file} ({len(local.keys())} keys)"

@@ -1,0 +1,567 @@
+"""Behave like AWS, not like moto: one test per mismatch between what secretsync assumed and
+what AWS does, through the installed ``secretsync`` against a moto server.  Where moto cannot
+produce AWS's answer, the fault injector gives it (an error code and message recorded from
+AWS, or a whole response); each test cites the AWS fact it relies on.  docs/aws-behaviour.md
+lists them."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import PATH, SECRET, Remote, run_program, write_config
+from tests.moto_server import MotoServer, error
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT = "123456789012"
+
+
+def secretsync(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, name: str = "secretsync"
+) -> tuple[int, str]:
+    result = run_program(cwd, *args, env=env, name=name)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output
+    return result.returncode, output
+
+
+@pytest.fixture
+def sm(moto_server: MotoServer, project: Path) -> Remote:
+    write_config(project, "secrets_manager")
+    return Remote("secrets_manager", moto_server.url)
+
+
+@pytest.fixture
+def ps(moto_server: MotoServer, project: Path) -> Remote:
+    write_config(project, "parameter_store")
+    return Remote("parameter_store", moto_server.url)
+
+
+def config_with(project: Path, kind: str, table: str, **settings: str) -> None:
+    extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
+    text = (
+        (project / ".secretsync.toml").read_text()
+        if (project / ".secretsync.toml").exists()
+        else ""
+    )
+    if not text:
+        write_config(project, kind)
+        text = (project / ".secretsync.toml").read_text()
+    (project / ".secretsync.toml").write_text(text.replace(f"[{table}]\n", f"[{table}]\n{extra}"))
+
+
+# -- Secrets Manager ---------------------------------------------------------------------------
+
+
+def test_1_a_full_arn_is_used_as_the_secret_id_everywhere(sm: Remote, project: Path) -> None:
+    # AWS: SecretId takes a name, a full ARN or a partial ARN; another account's secret is
+    # reachable only by its full ARN (Secrets Manager API reference, SecretId).
+    arn = sm.client.create_secret(Name=SECRET, SecretString='{"A": "1"}')["ARN"]
+    write_config(project, "secrets_manager")
+    config_with(project, "secrets_manager", "secrets_manager", secret_name=arn)
+    text = (project / ".secretsync.toml").read_text()
+    (project / ".secretsync.toml").write_text(text.replace(f'secret_name = "{SECRET}"\n', ""))
+    (project / ".env").write_text("A=1\nB=2\n")
+    assert secretsync(project, "diff")[0] == 1
+    code, output = secretsync(project, "push")
+    assert code == 0, output
+    assert sm.values() == {"A": "1", "B": "2"}
+    assert secretsync(project, "pull")[0] == 0
+    other = arn.replace(":us-east-1:", ":eu-west-1:")
+    (project / ".secretsync.toml").write_text(
+        (project / ".secretsync.toml").read_text().replace(arn, other)
+    )
+    code, output = secretsync(project, "diff")
+    assert code == 2 and "is in eu-west-1, but the region in use is us-east-1" in output
+    sm.client.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
+    (project / ".secretsync.toml").write_text(
+        (project / ".secretsync.toml").read_text().replace(other, arn)
+    )
+    code, output = secretsync(project, "push")
+    assert code == 2 and "a secret cannot be created from an ARN" in output
+
+
+@pytest.mark.parametrize("name", ["bad name!", "a:b", "x" * 513])
+def test_1_names_that_are_not_arns_are_still_checked(sm: Remote, project: Path, name: str) -> None:
+    text = (project / ".secretsync.toml").read_text()
+    (project / ".secretsync.toml").write_text(text.replace(SECRET, name))
+    code, output = secretsync(project, "diff")
+    assert code == 2 and "is not one AWS accepts" in output
+
+
+NO_VALUE = "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"
+NO_SECRET = "Secrets Manager can't find the specified secret."
+
+
+def test_2_a_secret_that_exists_with_no_value_is_filled_by_the_first_push(
+    sm: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS: GetSecretValue on a secret created without a value answers
+    # ResourceNotFoundException "...can't find the specified secret value for staging label:
+    # AWSCURRENT" (recorded response); PutSecretValue's first version takes AWSCURRENT.
+    sm.client.create_secret(Name=SECRET)  # as Terraform, CloudFormation and CDK do
+    (project / ".env").write_text("A=1\n")
+    code, output = secretsync(project, "status")
+    assert code == 1 and "exists, no value yet" in output
+    moto_server.injector.calls.clear()
+    code, output = secretsync(project, "push")
+    assert code == 0, output
+    assert sm.values() == {"A": "1"}
+    assert moto_server.injector.calls["CreateSecret"] == 0
+    assert secretsync(project, "diff")[0] == 0
+    versions = sm.client.list_secret_version_ids(SecretId=SECRET)["Versions"]
+    assert [v["VersionStages"] for v in versions] == [["AWSCURRENT"]]
+
+
+@pytest.mark.parametrize(("message", "exists"), [(NO_VALUE, True), (NO_SECRET, False)])
+def test_2_without_describe_permission_aws_wording_tells_the_two_apart(
+    sm: Remote, project: Path, moto_server: MotoServer, message: str, exists: bool
+) -> None:
+    (project / ".env").write_text("A=1\n")
+    moto_server.injector.inject("GetSecretValue", error("ResourceNotFoundException", message))
+    moto_server.injector.inject("DescribeSecret", error("AccessDeniedException", "not allowed"))
+    _, output = secretsync(project, "status", "--format", "json")
+    document = json.loads(output[output.index("{") :])
+    assert (document["remote"]["exists"], document["remote"]["no_value"]) == (exists, exists)
+
+
+def test_3_a_denied_first_read_says_the_secret_may_not_exist_yet(
+    sm: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS: for a secret that does not exist yet, IAM evaluates the bare name; a policy that
+    # grants only secret:NAME-?????? answers AccessDenied, not ResourceNotFound.
+    (project / ".env").write_text("A=1\n")
+    denied = (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/dev/me is not authorized to perform: "
+        f"secretsmanager:GetSecretValue on resource: {SECRET}"
+    )
+    moto_server.injector.inject("GetSecretValue", error("AccessDeniedException", denied))
+    code, output = secretsync(project, "push")
+    assert code == 2
+    assert f"AWS says: {denied}" in output
+    assert f"If {SECRET} does not exist yet" in output
+    assert f"grant secret:{SECRET} too" in output
+
+
+@pytest.mark.parametrize(
+    ("message", "expected", "hint"),
+    [
+        (
+            "Access to KMS is not allowed",
+            "KMS refused the key that encrypts secret myapp/production",
+            "kms:Decrypt",
+        ),
+        (
+            f"User: arn:aws:sts::{ACCOUNT}:assumed-role/dev/me is not authorized to perform: "
+            "secretsmanager:GetSecretValue with an explicit deny in a service control policy",
+            "access denied: AWS refused secretsmanager:GetSecretValue",
+            "An explicit deny (an SCP",
+        ),
+    ],
+)
+def test_4_kms_and_explicit_denies_show_aws_own_message(
+    sm: Remote,
+    project: Path,
+    moto_server: MotoServer,
+    message: str,
+    expected: str,
+    hint: str,
+) -> None:
+    # AWS: a missing kms:Decrypt comes back as AccessDeniedException "Access to KMS is not
+    # allowed"; explicit denies (SCP, boundary, resource policy) are AccessDenied as well.
+    (project / ".env").write_text("A=1\n")
+    moto_server.injector.inject("GetSecretValue", error("AccessDeniedException", message))
+    code, output = secretsync(project, "diff")
+    assert code == 2
+    assert expected in output and f"AWS says: {message}" in output and hint in output
+
+
+def test_5_a_push_during_a_rotation_is_refused_and_rotation_warns(
+    sm: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS: rotation copies AWSCURRENT into a version labelled AWSPENDING and moves AWSCURRENT
+    # onto it at finishSecret, superseding anything written in between; DescribeSecret shows
+    # RotationEnabled and each version's stages.
+    sm.seed({"A": "1"})
+    (project / ".env").write_text("A=1\n")
+    assert secretsync(project, "diff")[0] == 0
+    pending = sm.client.put_secret_value(
+        SecretId=SECRET, SecretString='{"A": "1"}', VersionStages=["AWSPENDING"]
+    )["VersionId"]
+    (project / ".env").write_text("A=2\n")
+    code, output = secretsync(project, "push")
+    assert code == 1
+    assert f"is being rotated (version {pending} is AWSPENDING)" in output
+    assert sm.values() == {"A": "1"}
+    sm.client.update_secret_version_stage(
+        SecretId=SECRET, VersionStage="AWSPENDING", RemoveFromVersionId=pending
+    )
+    described = sm.client.describe_secret(SecretId=SECRET)
+    described.pop("ResponseMetadata")
+    moto_server.injector.answer(
+        "DescribeSecret",
+        {**json.loads(json.dumps(described, default=str)), "RotationEnabled": True},
+    )
+    code, output = secretsync(project, "push")
+    assert code == 0, output
+    assert "has rotation enabled" in output
+    assert sm.values() == {"A": "2"}
+
+
+# -- Parameter Store -----------------------------------------------------------------------------
+
+
+def test_6_only_a_first_level_starting_with_aws_or_ssm_is_reserved(
+    ps: Remote, project: Path
+) -> None:
+    # AWS: "Parameter names can't be prefixed with aws or ssm (case-insensitive)": the first
+    # level only (PutParameter API reference, Name).
+    (project / ".env").write_text("AWS_REGION=eu-west-1\nSSM_PREFIX=x\n")
+    code, output = secretsync(project, "push")
+    assert code == 0, output
+    assert ps.values() == {"AWS_REGION": "eu-west-1", "SSM_PREFIX": "x"}
+    text = (project / ".secretsync.toml").read_text()
+    (project / ".secretsync.toml").write_text(text.replace(PATH, "/aws/app/"))
+    code, output = secretsync(project, "push")
+    assert code == 2 and "starts with 'aws' or 'ssm', which AWS reserves" in output
+
+
+def _put_bodies(server: MotoServer) -> list[dict[str, object]]:
+    bodies: list[dict[str, object]] = []
+    server.injector.watch("PutParameter", lambda n, body: bodies.append(json.loads(body)))
+    return bodies
+
+
+def test_7_an_update_keeps_the_parameters_own_kms_key(
+    ps: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS: PutParameter without KeyId on an existing SecureString re-encrypts it with the
+    # account's default key (aws/ssm); moto keeps the old key, so the request is checked.
+    ps.client.put_parameter(Name=PATH + "A", Value="1", Type="SecureString", KeyId="alias/team")
+    config_with(project, "parameter_store", "parameter_store", kms_key_id="alias/for-new-ones")
+    (project / ".env").write_text("A=1\n")
+    assert secretsync(project, "diff")[0] == 0
+    (project / ".env").write_text("A=2\nNEW=n\n")
+    bodies = _put_bodies(moto_server)
+    moto_server.injector.calls.clear()
+    assert secretsync(project, "push")[0] == 0
+    keys = {str(b["Name"]).rsplit("/", 1)[1]: b.get("KeyId") for b in bodies}
+    assert keys == {"A": "alias/team", "NEW": "alias/for-new-ones"}
+    assert moto_server.injector.calls["DescribeParameters"] == 1  # only for the update
+
+
+def test_8_size_is_checked_against_each_parameters_own_tier(
+    ps: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS: Standard parameters hold 4 KB, Advanced 8 KB; a tier goes Standard -> Advanced,
+    # never back; an Advanced parameter stays Advanced whatever the request's Tier says not.
+    big = "x" * 6000
+    ps.client.put_parameter(Name=PATH + "ADV", Value="old", Type="String", Tier="Advanced")
+    ps.client.put_parameter(Name=PATH + "STD", Value="old", Type="String")
+    (project / ".env").write_text("ADV=old\nSTD=old\n")
+    assert secretsync(project, "diff")[0] == 0
+    bodies = _put_bodies(moto_server)
+    (project / ".env").write_text(f"ADV={big}\nSTD=old\n")
+    code, output = secretsync(project, "push")
+    assert code == 0, output
+    assert [b.get("Tier") for b in bodies] == [None]  # never a tier that could downgrade
+    (project / ".env").write_text(f"ADV={big}\nSTD={big}\n")
+    code, output = secretsync(project, "push")
+    assert code == 2 and "value over 4096 bytes on the Standard tier: STD" in output
+    config_with(project, "parameter_store", "parameter_store", tier="Intelligent-Tiering")
+    code, output = secretsync(project, "push")
+    assert code == 0, output
+    assert bodies[-1].get("Tier") == "Intelligent-Tiering"
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [
+        ("AccessDeniedException", "Grant ssm:PutParameter on parameters under /myapp/production/"),
+        ("ParameterLimitExceeded", "10,000 Standard parameters"),
+        ("ParameterMaxVersionLimitExceeded", "unlabel-parameter-version"),
+        ("ExpiredTokenException", "aws sso login"),
+        ("KMSAccessDeniedException", "kms:GenerateDataKey"),
+    ],
+)
+def test_9_write_failures_say_what_to_do_without_quoting_aws(
+    ps: Remote, project: Path, moto_server: MotoServer, code: str, hint: str
+) -> None:
+    # AWS: these are PutParameter's documented errors; their text may quote the request.
+    (project / ".env").write_text("A=1\nB=2\nC=3\n")
+    moto_server.injector.inject("PutParameter", error(code, "Value 'S3CR3T-V4LU3' rejected"))
+    result_code, output = secretsync(project, "push")
+    assert result_code == 2
+    assert "failed part-way" in output and f"failed ({code}): " in output
+    assert f"{code}: " in output and hint in output
+    assert "S3CR3T" not in output
+
+
+# -- credentials, region, retries ------------------------------------------------------------------
+
+
+@pytest.fixture
+def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An AWS config with a profile 'other' whose keys differ from the environment's."""
+    aws = tmp_path / "aws"
+    aws.mkdir()
+    (aws / "config").write_text("[profile other]\nregion = us-east-1\n")
+    (aws / "credentials").write_text(
+        "[other]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = s\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws / "credentials"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT")
+    return aws
+
+
+def test_10_environment_credentials_win_over_aws_profile(
+    sm: Remote, project: Path, moto_server: MotoServer, profiles: Path
+) -> None:
+    # botocore: explicit environment credentials come before AWS_PROFILE in the default chain
+    # (create_credential_resolver); boto3 and the AWS CLI behave the same.
+    sm.seed({"A": "1"})
+    (project / ".env").write_text("A=1\n")
+    moto_server.injector.access_keys.clear()
+    env = {**os.environ, "AWS_PROFILE": "other"}
+    assert secretsync(project, "diff", env=env)[0] == 0
+    assert set(moto_server.injector.access_keys) == {"AKIAENVIRONMENT"}
+    moto_server.injector.access_keys.clear()
+    assert secretsync(project, "diff", "--profile", "other", env=env)[0] == 0
+    assert set(moto_server.injector.access_keys) == {"AKIAPROFILE"}
+
+
+def test_11_the_shipped_ci_example_works_with_the_shipped_config(
+    moto_server: MotoServer, project: Path
+) -> None:
+    # The example config pins profile = "prod-readonly" for people; the example workflow gets
+    # OIDC credentials in the environment from configure-aws-credentials, which also sets
+    # AWS_REGION and AWS_DEFAULT_REGION to its aws-region input.
+    shutil.copy(ROOT / "examples" / "environments.secretsync.toml", project / ".secretsync.toml")
+    (project / ".env.example").write_text("DATABASE_URL=\nAPI_TOKEN=\n")
+    workflow = yaml.safe_load((ROOT / "examples" / "github-actions-drift-check.yml").read_text())
+    job = workflow["jobs"]["drift"]
+    [step] = [s for s in job["steps"] if "secretsync diff" in s.get("run", "")]
+    secrets = {"dev": "myapp/dev", "staging": "myapp/staging", "prod": "myapp/production"}
+    matrix = job["strategy"]["matrix"]["include"]
+    assert {entry["environment"] for entry in matrix} == set(secrets)
+    for entry in matrix:
+        region = {"prod": "eu-west-1"}.get(entry["environment"], "us-east-1")
+        Remote("secrets_manager", moto_server.url, region=region).client.create_secret(
+            Name=secrets[entry["environment"]],
+            SecretString='{"DATABASE_URL": "x", "API_TOKEN": "y"}',
+        )
+    for entry in matrix:
+        command = step["run"]
+        for name, value in entry.items():
+            command = command.replace("${{ matrix." + name + " }}", value)
+        env = {
+            **os.environ,
+            **{k: str(v) for k, v in job["env"].items()},
+            "AWS_REGION": entry["region"],
+            "AWS_DEFAULT_REGION": entry["region"],
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
+        result = subprocess.run(
+            ["bash", "-c", command], cwd=project, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, (entry, result.stderr)
+        report = json.loads((project / f"secretsync-{entry['environment']}.json").read_text())
+        assert report["in_sync"] is True and report["region"] == entry["region"]
+        assert "overrides region" not in result.stderr
+    # Without clearing the profile, prod fails the way it did: a profile CI does not have.
+    code, output = secretsync(
+        project, "diff", "--keys-only", "--env-file", ".env.example", "--env", "prod"
+    )
+    assert code == 2 and "the AWS profile 'prod-readonly' is not configured" in output
+
+
+def test_12_an_ambient_region_override_warns_and_cannot_create_elsewhere(
+    moto_server: MotoServer, project: Path
+) -> None:
+    # boto3 ignores AWS_REGION; secretsync reads it (documented precedence), but a region set
+    # by a CI action must not silently read, or create, a copy in the wrong region.
+    write_config(project, "secrets_manager")
+    text = (project / ".secretsync.toml").read_text()
+    (project / ".secretsync.toml").write_text(text.replace("us-east-1", "eu-west-1"))
+    (project / ".env").write_text("A=1\n")
+    env = {**os.environ, "AWS_REGION": "us-east-1"}
+    code, output = secretsync(project, "diff", env=env)
+    assert code == 1
+    assert "AWS_REGION=us-east-1 overrides region eu-west-1 from .secretsync.toml" in output
+    code, output = secretsync(project, "push", env=env)
+    assert code == 1
+    assert "push would create secret myapp/production in us-east-1 (from AWS_REGION), but the " in (
+        output
+    )
+    assert Remote("secrets_manager", moto_server.url).values() == {}
+    assert secretsync(project, "push", "--force", env=env)[0] == 0
+    assert secretsync(project, "push", "--region", "eu-west-1", env=env)[0] == 0
+
+
+def _mfa_profile(aws: Path) -> None:
+    (aws / "config").write_text(
+        "[profile base]\nregion = us-east-1\n"
+        "[profile admin]\nregion = us-east-1\nsource_profile = base\n"
+        f"role_arn = arn:aws:iam::{ACCOUNT}:role/admin\n"
+        f"mfa_serial = arn:aws:iam::{ACCOUNT}:mfa/me\n"
+    )
+    (aws / "credentials").write_text(
+        "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = s\n"
+    )
+
+
+def _in_a_terminal(cwd: Path, argv: list[str], answer: bytes) -> tuple[int, str]:
+    """Run ``argv`` with a pseudo-terminal as its controlling terminal; type ``answer`` once
+    it asks for an MFA code."""
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(cwd)
+        os.execv(argv[0], argv)  # noqa: S606 - the installed program, no shell
+    output = b""
+    answered = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not answered and b"MFA code" in output:
+            os.write(fd, answer)
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def test_13_an_mfa_code_is_asked_once_and_never_without_a_terminal(
+    sm: Remote, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profiles: Path
+) -> None:
+    # botocore's assume-role provider prompts with getpass and caches in memory only, unless
+    # given the AWS CLI's JSONFileCache (~/.aws/cli/cache), which `aws` itself uses.
+    _mfa_profile(profiles)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    sm.seed({"A": "1"})
+    (project / ".env").write_text("A=1\n")
+    # start_new_session: no controlling terminal, as in CI or a commit made from an editor.
+    program = str(Path(sys.executable).parent / "secretsync-check")
+    result = subprocess.run(
+        [program],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AWS_PROFILE": "admin"},
+        start_new_session=True,
+    )
+    assert result.returncode == 2, result.stdout
+    assert "the AWS profile 'admin' needs an MFA code, and there is no terminal" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    result = subprocess.run(
+        [program, "--on-error", "warn"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AWS_PROFILE": "admin"},
+        start_new_session=True,
+    )
+    assert result.returncode == 0 and "not checked (--on-error warn)" in result.stdout
+    cli = str(Path(sys.executable).parent / "secretsync")
+    code, output = _in_a_terminal(project, [cli, "diff", "--profile", "admin"], b"123456\n")
+    assert code == 0, output
+    assert output.count("MFA code") == 1
+    assert list((tmp_path / "home" / ".aws" / "cli" / "cache").glob("*.json"))
+    # The next run, without a terminal, uses the cached credentials: no code asked.
+    result = subprocess.run(
+        [cli, "diff", "--profile", "admin"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_14_retry_settings_are_the_users(
+    sm: Remote, project: Path, moto_server: MotoServer, profiles: Path
+) -> None:
+    # botocore: AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, then the profile's max_attempts /
+    # retry_mode; total attempts include the first one.
+    (project / ".env").write_text("A=1\n")
+    for env, calls in (({"AWS_MAX_ATTEMPTS": "2"}, 2), ({"AWS_PROFILE": "other"}, 1), ({}, 4)):
+        (profiles / "config").write_text("[profile other]\nmax_attempts = 1\n")
+        moto_server.injector.calls.clear()
+        moto_server.injector.inject("GetSecretValue", *["500"] * 5)
+        code, _ = secretsync(project, "diff", env={**os.environ, **env})
+        assert code == 2
+        assert moto_server.injector.calls["GetSecretValue"] == calls, env
+        moto_server.injector.reset()
+    for name, value, message in (
+        ("AWS_MAX_ATTEMPTS", "many", "AWS_MAX_ATTEMPTS = 'many' is not a number of attempts"),
+        ("AWS_MAX_ATTEMPTS", "0", "is not a number of attempts"),
+        ("AWS_RETRY_MODE", "eager", "AWS_RETRY_MODE = 'eager' is not a retry mode"),
+    ):
+        code, output = secretsync(project, "diff", env={**os.environ, name: value})
+        assert code == 2 and message in output
+
+
+def test_15_a_tls_failure_points_at_aws_ca_bundle(
+    sm: Remote, project: Path, tmp_path: Path
+) -> None:
+    # botocore raises SSLError when a certificate cannot be verified; AWS_CA_BUNDLE names the
+    # CA to trust (a corporate proxy that inspects TLS).
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = HTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (project / ".env").write_text("A=1\n")
+        url = f"https://127.0.0.1:{server.server_address[1]}"
+        env = {**os.environ, "AWS_ENDPOINT_URL": url, "AWS_MAX_ATTEMPTS": "1"}
+        code, output = secretsync(project, "diff", env=env)
+        assert code == 2
+        assert f"the TLS certificate of {url}" in output and "AWS_CA_BUNDLE" in output
+    finally:
+        server.shutdown()
