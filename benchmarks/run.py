@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,6 +46,12 @@ BOTO3_GET_SECRET = (
     "import boto3\n"
     "c = boto3.client('secretsmanager', region_name='us-east-1')\n"
     "c.get_secret_value(SecretId='bench/app', VersionStage='AWSCURRENT')\n"
+)
+BOTO3_READ_SECRET = (  # what the hook does, as a minimal script: read the secret, parse it
+    "import json, boto3\n"
+    "c = boto3.client('secretsmanager', region_name='us-east-1')\n"
+    "r = c.get_secret_value(SecretId='bench/app', VersionStage='AWSCURRENT')\n"
+    "assert len(json.loads(r['SecretString'])) == 50\n"
 )
 BOTOCORE_PAGES = (
     "import botocore.session\n"
@@ -142,6 +149,18 @@ def moto_client(proxy: AwsProxy, service: str) -> Any:
     )
 
 
+def secret_project(proxy: AwsProxy, values: dict[str, str]) -> Path:
+    """The secret ``bench/app`` holding ``values``, and a project whose ``.env`` agrees."""
+    moto_client(proxy, "secretsmanager").create_secret(
+        Name="bench/app", SecretString=json.dumps(values)
+    )
+    return project(
+        f'[backend]\ntype = "secrets_manager"\nregion = "{REGION}"\n'
+        '[secrets_manager]\nsecret_name = "bench/app"\n',
+        "".join(f"{k}={v}\n" for k, v in values.items()),
+    )
+
+
 # -- scenarios ----------------------------------------------------------------------------------
 
 
@@ -150,14 +169,7 @@ def hook_path(report: Report, aws: str, runs: int) -> None:
     name = "1. hook path: Secrets Manager, 50 keys, 20 ms latency"
     values = {f"KEY_{i:02d}": f"value-{i}" for i in range(50)}
     with AwsProxy(latency=0.020, lifetime=900, separate_moto=True) as proxy:
-        moto_client(proxy, "secretsmanager").create_secret(
-            Name="bench/app", SecretString=json.dumps(values)
-        )
-        root = project(
-            f'[backend]\ntype = "secrets_manager"\nregion = "{REGION}"\n'
-            '[secrets_manager]\nsecret_name = "bench/app"\n',
-            "".join(f"{k}={v}\n" for k, v in values.items()),
-        )
+        root = secret_project(proxy, values)
         env = environ(proxy.url)
         timed([SECRETSYNC, "diff"], root, env)  # first run records the base
         medians = race(
@@ -273,9 +285,10 @@ def throttled_push(report: Report, runs: int, keys: int, rate: float) -> None:
         throttled: list[int] = []
         for run in range(1, runs + 1):
             (root / ".env").write_text("".join(f"KEY_{i:03d}=v{run}\n" for i in range(keys)))
+            # every key changes at once: the mass-change guard rightly asks for --force
             time.sleep(1.0)  # let the bucket refill between runs
             proxy.reset_counts()
-            times.append(timed([SECRETSYNC, "push"], root, env))
+            times.append(timed([SECRETSYNC, "push", "--force"], root, env))
             throttled.append(proxy.throttled["PutParameter"])
             remote = {}
             for page in ssm.get_paginator("get_parameters_by_path").paginate(
@@ -287,7 +300,7 @@ def throttled_push(report: Report, runs: int, keys: int, rate: float) -> None:
     report.rows.append(
         Row(
             name,
-            "secretsync push",
+            "secretsync push --force",
             median,
             times,
             f"floor {floor:.1f} s; throttled answers per run: {throttled}",
@@ -414,6 +427,52 @@ def api_calls(report: Report) -> None:
     )
 
 
+def startup(report: Report, runs: int) -> None:
+    """6. Start-up on the hook path: the hook and diff vs a minimal boto3 script, fastest runs."""
+    name = "6. start-up: hook and diff vs a boto3 script, Secrets Manager, 50 keys, 20 ms"
+    values = {f"KEY_{i:02d}": f"value-{i}" for i in range(50)}
+    with AwsProxy(latency=0.020, lifetime=900, separate_moto=True) as proxy:
+        root = secret_project(proxy, values)
+        env = environ(proxy.url)
+        cache = root / "cache"
+        env.update(XDG_CACHE_HOME=str(cache), XDG_STATE_HOME=str(root / "state"))
+        hook = [str(BIN / "secretsync-check")]
+        contenders = {
+            "secretsync-check (the hook)": lambda: timed(hook, root, env),
+            "secretsync diff": lambda: timed([SECRETSYNC, "diff"], root, env),
+            "boto3 script (GetSecretValue, json.loads)": lambda: timed(
+                [PYTHON, "-c", BOTO3_READ_SECRET], root, env
+            ),
+        }
+        cold = []
+        for _ in range(5):  # the first run of a botocore version builds the endpoint cache
+            shutil.rmtree(cache, ignore_errors=True)
+            cold.append(timed(hook, root, env))
+        race(report, name, contenders, runs)
+    rows = {row.contender: row for row in report.rows if row.scenario == name}
+    fastest = {contender: min(row.runs) for contender, row in rows.items()}
+    baseline = fastest["boto3 script (GetSecretValue, json.loads)"]
+    for contender in ("secretsync-check (the hook)", "secretsync diff"):
+        ratio = fastest[contender] / baseline
+        report.checks.append(
+            Check(
+                name,
+                f"{contender} / boto3 script, fastest of {runs}",
+                ratio,
+                "<= 0.95",
+                ratio <= 0.95,
+            )
+        )
+    report.facts.append(
+        (
+            name,
+            f"fastest runs: {', '.join(f'{c} {t * 1000:.0f} ms' for c, t in fastest.items())}; "
+            f"the hook's first run after installing or upgrading botocore (no endpoint cache), "
+            f"fastest of 5: {min(cold) * 1000:.0f} ms",
+        )
+    )
+
+
 # -- report ---------------------------------------------------------------------------------------
 
 
@@ -457,7 +516,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--aws", default="aws", help="the awscli program to compare with")
     parser.add_argument("--runs", type=int, default=7, help="runs per contender (>= 5)")
-    parser.add_argument("--only", default="1,2,3,4,5", help="scenarios to run, e.g. 1,5")
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="scenarios to run, e.g. 1,5")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument(
         "--notes",
@@ -482,6 +541,8 @@ def main() -> int:
         local_work(report, runs)
     if "5" in chosen:
         api_calls(report)
+    if "6" in chosen:
+        startup(report, max(runs, 15))
     notes = args.notes.read_text() if args.notes.exists() else ""
     write(report, args.output, notes)
     for c in report.checks:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from secretsync_hooks.models import (
     BOTH_ADDED,
@@ -41,8 +41,7 @@ _PUSH_STATES = {DiffState.LOCAL_MODIFIED, DiffState.LOCAL_ADDED, DiffState.LOCAL
 _PULL_STATES = {DiffState.REMOTE_MODIFIED, DiffState.REMOTE_ADDED, DiffState.REMOTE_DELETED}
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     """Every key in exactly one state: the .env file's order, then remote-only keys sorted."""
 
     entries: tuple[DiffEntry, ...]
@@ -64,9 +63,6 @@ class Comparison:
     def summary(self) -> dict[str, int]:
         counts = Counter(entry.state for entry in self.entries)
         return {state.value: counts.get(state, 0) for state in self.states}
-
-    def keys(self, state: DiffState) -> tuple[str, ...]:
-        return tuple(entry.key for entry in self.entries if entry.state is state)
 
 
 def compare(

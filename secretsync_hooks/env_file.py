@@ -17,13 +17,13 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
-from secretsync_hooks.errors import EnvFileError
+from secretsync_hooks.errors import EnvFileError, EnvFileMissing
 from secretsync_hooks.fs import FileProblem, Signature, read_regular, write_atomic
-from secretsync_hooks.models import EnvVar
+from secretsync_hooks.text import keys as key_list
 
 # The grammar, copied from python-dotenv 1.2.4 (BSD-3-Clause) so that both read alike.
 _multiline_whitespace = re.compile(r"\s*", re.MULTILINE)
@@ -58,23 +58,46 @@ def _decode_escapes(regex: re.Pattern[str], text: str) -> str:
     return regex.sub(lambda m: codecs.decode(m.group(0), "unicode-escape"), text)
 
 
-@dataclass
 class _Chunk:
     """A run of the file's text: a statement (``key`` set) or blank lines and comments."""
 
-    text: str = field(repr=False)
-    line: int
-    key: str | None = None
-    value: str = field(default="", repr=False)
-    # Where the value token sits inside ``text`` and how it was quoted ('', "'" or '"').
-    token_start: int = 0
-    token_end: int = 0
-    quote: str = ""
-    space_after_equals: bool = False
+    __slots__ = (
+        "key",
+        "line",
+        "quote",
+        "space_after_equals",
+        "text",
+        "token_end",
+        "token_start",
+        "value",
+    )
+
+    def __init__(
+        self,
+        text: str,
+        line: int,
+        key: str | None = None,
+        value: str = "",
+        token_start: int = 0,
+        token_end: int = 0,
+        quote: str = "",
+        space_after_equals: bool = False,
+    ) -> None:
+        self.text = text
+        self.line = line
+        self.key = key
+        self.value = value
+        # Where the value token sits inside ``text`` and how it was quoted ('', "'" or '"').
+        self.token_start = token_start
+        self.token_end = token_end
+        self.quote = quote
+        self.space_after_equals = space_after_equals
+
+    def __repr__(self) -> str:  # never the text or the value
+        return f"_Chunk(line={self.line}, key={self.key!r})"
 
 
-@dataclass(frozen=True)
-class ParseProblem:
+class ParseProblem(NamedTuple):
     line: int
     problem: str
 
@@ -124,63 +147,18 @@ _NOT_A_STATEMENT = (
 
 
 def _parse_statement(reader: _Reader, start: int, line: int) -> _Chunk:
-    """Parse one statement at ``reader.pos``; raise ``_Refused`` where python-dotenv would warn."""
+    """One statement at ``reader.pos``; ``_Refused`` where python-dotenv would warn.
+
+    The grammar of python-dotenv's ``parse_binding``, step by step: an optional ``export``,
+    a comment or a key, ``=``, a value, an optional comment and the end of the line.
+    """
     reader.match(_export)
     if reader.peek() == "#":
-        # A comment line: python-dotenv's parse_key() returns None here.
-        reader.match(_comment)
-        if reader.match(_end_of_line) is None:  # pragma: no cover - _comment eats the line
-            raise _Refused("unreadable comment")
-        return _Chunk(text=reader.text[start : reader.pos], line=line)
-    if reader.peek() == "'":
-        m = reader.match(_single_quoted_key)
-        if m is None:
-            raise _Refused("a key opens a single quote that is never closed", stop=True)
-        key = m.group(1)
-    else:
-        m = reader.match(_unquoted_key)
-        if m is None:
-            raise _Refused("a value with no key (the line starts with '='); write KEY=value")
-        key = m.group(1)
-        if not _PLAIN_KEY.fullmatch(key):
-            # python-dotenv would take `postgres://app:PASSWORD@db/app?x=1` as a key named
-            # `postgres://app:PASSWORD@db/app?x` and print it wherever keys are printed.
-            raise _Refused(_NOT_A_STATEMENT)
-    reader.match(_whitespace)
-    if reader.peek() != "=":
-        # python-dotenv reads `KEY` alone as None (the variable is declared but unset) and
-        # drops `KEY value` / `KEY: value` with a warning; both may hide a secret.
-        if reader.match(_comment) is not None and reader.match(_end_of_line) is not None:
-            raise _Refused("a key with no '=' (write KEY= for an empty value, or delete the line)")
-        raise _Refused(_NOT_A_STATEMENT)
-    equals = reader.match(_equal_sign)
-    assert equals is not None
-    space_after_equals = len(equals.group(1)) > 1
+        return _comment_line(reader, start, line)
+    key = _key(reader)
+    space_after_equals = _equals(reader)
     token_start = reader.pos - start
-    quote = ""
-    char = reader.peek()
-    if space_after_equals and char == "#":
-        value = ""  # `KEY= # comment` (python-dotenv 1.2.4)
-    elif char in ("'", '"'):
-        quote = char
-        regex = _single_quoted_value if quote == "'" else _double_quoted_value
-        m = reader.match(regex)
-        if m is None:
-            raise _Refused(
-                f"a value opens a {_quote_name(quote)} that is never closed; the lines after it "
-                "were not read",
-                stop=True,
-            )
-        escapes = _single_quote_escapes if quote == "'" else _double_quote_escapes
-        value = _decode_escapes(escapes, m.group(1))
-    elif char in ("", "\n", "\r"):
-        value = ""
-    else:
-        m = reader.match(_unquoted_value)
-        assert m is not None
-        value = _inline_comment.sub("", m.group(1)).rstrip()
-        # The value is a prefix of what was read; the rest is spacing and a comment.
-        reader.pos = start + token_start + len(value)
+    value, quote = _value(reader, space_after_equals)
     token_end = reader.pos - start
     reader.match(_comment)
     if reader.match(_end_of_line) is None:
@@ -195,6 +173,70 @@ def _parse_statement(reader: _Reader, start: int, line: int) -> _Chunk:
         quote=quote,
         space_after_equals=space_after_equals,
     )
+
+
+def _comment_line(reader: _Reader, start: int, line: int) -> _Chunk:
+    # python-dotenv's parse_key() returns None here: the statement is a comment.
+    reader.match(_comment)
+    reader.match(_end_of_line)
+    return _Chunk(text=reader.text[start : reader.pos], line=line)
+
+
+def _key(reader: _Reader) -> str:
+    if reader.peek() == "'":
+        m = reader.match(_single_quoted_key)
+        if m is None:
+            raise _Refused("a key opens a single quote that is never closed", stop=True)
+        return m.group(1)
+    m = reader.match(_unquoted_key)
+    if m is None:
+        raise _Refused("a value with no key (the line starts with '='); write KEY=value")
+    if not _PLAIN_KEY.fullmatch(m.group(1)):
+        # python-dotenv would take `postgres://app:PASSWORD@db/app?x=1` as a key named
+        # `postgres://app:PASSWORD@db/app?x` and print it wherever keys are printed.
+        raise _Refused(_NOT_A_STATEMENT)
+    return m.group(1)
+
+
+def _equals(reader: _Reader) -> bool:
+    """Consume ``=`` and the spacing after it; whether there was any (it changes what a ``#``
+    right after means)."""
+    reader.match(_whitespace)
+    equals = reader.match(_equal_sign)
+    if equals is None:
+        # python-dotenv reads `KEY` alone as None (the variable is declared but unset) and
+        # drops `KEY value` / `KEY: value` with a warning; both may hide a secret.
+        if reader.match(_comment) is not None and reader.match(_end_of_line) is not None:
+            raise _Refused("a key with no '=' (write KEY= for an empty value, or delete the line)")
+        raise _Refused(_NOT_A_STATEMENT)
+    return len(equals.group(1)) > 1
+
+
+def _value(reader: _Reader, space_after_equals: bool) -> tuple[str, str]:
+    """The value and its quote ('' for unquoted); the reader stops right after its token."""
+    char = reader.peek()
+    if space_after_equals and char == "#":
+        return "", ""  # `KEY= # comment` (python-dotenv 1.2.4)
+    if char in ("'", '"'):
+        regex = _single_quoted_value if char == "'" else _double_quoted_value
+        m = reader.match(regex)
+        if m is None:
+            raise _Refused(
+                f"a value opens a {_quote_name(char)} that is never closed; the lines after it "
+                "were not read",
+                stop=True,
+            )
+        escapes = _single_quote_escapes if char == "'" else _double_quote_escapes
+        return _decode_escapes(escapes, m.group(1)), char
+    if char in ("", "\n", "\r"):
+        return "", ""
+    token_start = reader.pos
+    m = reader.match(_unquoted_value)
+    assert m is not None  # matches anything up to the end of the line
+    value = _inline_comment.sub("", m.group(1)).rstrip()
+    # The value is a prefix of what was read; the rest is spacing and a comment.
+    reader.pos = token_start + len(value)
+    return value, ""
 
 
 def _quote_name(quote: str) -> str:
@@ -287,10 +329,7 @@ class EnvFile:
         except FileNotFoundError:
             if missing_ok:
                 return cls([], path=path, existed=False)
-            raise EnvFileError(
-                f"{path}: no such file",
-                hint="Create it, pass --env-file, or run `secretsync pull` to fetch it.",
-            ) from None
+            raise EnvFileMissing(f"{path}: no such file") from None
         except FileProblem as exc:
             raise EnvFileError(f"{_shown(path)}: {exc}") from None
         try:
@@ -308,20 +347,8 @@ class EnvFile:
         """Key -> value: the last value of a duplicated key wins, its first position is kept."""
         return {key: chunks[-1].value for key, chunks in self._index.items()}
 
-    def vars(self) -> list[EnvVar]:
-        """One :class:`EnvVar` per key, in file order (first position, last value)."""
-        return [
-            EnvVar(key, chunks[-1].value, chunks[0].line) for key, chunks in self._index.items()
-        ]
-
     def keys(self) -> list[str]:
         return list(self._index)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._index
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
 
     # -- editing -------------------------------------------------------------------------
     def set(self, key: str, value: str) -> bool:
@@ -387,9 +414,8 @@ class EnvFile:
         return self._newline or "\n"
 
     # -- writing -------------------------------------------------------------------------
-    def render_text(self, *, bom: bool | None = None) -> str:
-        prefix = _BOM if (self.bom if bom is None else bom) else ""
-        return prefix + "".join(c.text for c in self._chunks)
+    def render_text(self) -> str:
+        return (_BOM if self.bom else "") + "".join(c.text for c in self._chunks)
 
     def render(self) -> bytes:
         return self.render_text().encode("utf-8")
@@ -491,6 +517,25 @@ def _double_quoted(value: str) -> str:
 def interpolation_keys(values: Iterable[tuple[str, str]]) -> list[str]:
     """Keys whose value holds ``${``: python-dotenv expands it by default, whatever the quoting."""
     return [key for key, value in values if "${" in value]
+
+
+def quoting_warnings(values: Iterable[tuple[str, str]], not_inert: Sequence[str]) -> list[str]:
+    """What a reader of written values should know: which expand ``${`` in python-dotenv,
+    and which (``not_inert``: see :meth:`EnvFile.set`) a shell sourcing the file expands."""
+    warnings = []
+    expanding = interpolation_keys(values)
+    if expanding:
+        warnings.append(
+            f"{key_list(expanding)} contain '${{', which python-dotenv expands by default "
+            "(load_dotenv(interpolate=False) keeps it literal)"
+        )
+    if not_inert:
+        warnings.append(
+            f"{key_list(not_inert)} hold both a single quote and a '$' or backtick: no "
+            "quoting is exact for python-dotenv and inert in a shell, so sourcing the file in "
+            "a shell would expand them (python-dotenv reads them exactly)"
+        )
+    return warnings
 
 
 def _shown(path: Path) -> str:

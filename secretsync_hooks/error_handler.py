@@ -2,7 +2,8 @@
 
 Modelled on pre-commit's ``error_handler``: a :class:`SecretSyncError` prints its message and
 hint; anything unexpected prints one line naming it and how to see more (``--debug``).  No
-traceback reaches a user unless they ask, and everything printed passes through ``redact``.
+traceback reaches a user unless they ask, and everything printed passes through the front's
+:class:`~secretsync_hooks.redact.Redactor`.
 """
 
 from __future__ import annotations
@@ -10,26 +11,32 @@ from __future__ import annotations
 import errno
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from typing import TextIO
 
 from secretsync_hooks import interrupts
 from secretsync_hooks.errors import ExitCode, SecretSyncError
-from secretsync_hooks.redact import redact
 from secretsync_hooks.text import clean
 
 
 def report(
-    exc: BaseException, *, debug: bool, prog: str = "secretsync", stream: TextIO | None = None
+    exc: BaseException,
+    *,
+    debug: bool,
+    prog: str = "secretsync",
+    stream: TextIO | None = None,
+    redact: Callable[[str], str] = str,
 ) -> int:
     """Print ``exc`` for a user and return the exit code it stands for."""
     out = stream if stream is not None else sys.stderr
     if debug:
+        import traceback
+
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         out.write(redact(text))
     if isinstance(exc, SecretSyncError):
-        out.write(clean(redact(f"{prog}: error: {exc.message}\n")))
+        label = f"{exc.label}: " if exc.label else ""
+        out.write(clean(redact(f"{prog}: {label}{exc.message}\n")))
         if exc.hint:
             out.write(clean(redact(f"{exc.hint}\n")))
         return int(exc.exit_code)
@@ -72,13 +79,18 @@ def guarded(
     debug: bool,
     prog: str = "secretsync",
     stream: TextIO | None = None,
+    redact: Callable[[str], str] = str,
+    phrase: Callable[[SecretSyncError], None] | None = None,
 ) -> int:
     """Run ``func`` with Ctrl-C and SIGTERM as exceptions, and turn whatever it raises into
-    a message and an exit code."""
+    a message and an exit code; ``phrase`` lets the front add its own words (the command
+    that fixes it) to an error of the core first."""
     try:
         with interrupts.handled():
             code = func()
             sys.stdout.flush()  # a closed pipe or a full disk fails here, not at exit
             return code
     except (Exception, KeyboardInterrupt) as exc:
-        return report(exc, debug=debug, prog=prog, stream=stream)
+        if phrase is not None and isinstance(exc, SecretSyncError):
+            phrase(exc)
+        return report(exc, debug=debug, prog=prog, stream=stream, redact=redact)

@@ -1,4 +1,4 @@
-"""The one exception family and the exit codes, in one place.
+"""Every error class and the exit codes, in one place.
 
 Every error a user can meet is a :class:`SecretSyncError`; the CLI and the hooks catch it in one
 place and turn it into one message and an exit code.  Messages never carry secret values: they
@@ -8,6 +8,13 @@ name keys, files, lines and AWS resources, never what a key holds.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from secretsync_hooks import text
+
+if TYPE_CHECKING:
+    from secretsync_hooks.models import KeyOp
 
 
 class ExitCode(enum.IntEnum):
@@ -18,9 +25,14 @@ class ExitCode(enum.IntEnum):
 
 
 class SecretSyncError(Exception):
-    """An error meant for the user: one clear message, an exit code and an optional hint."""
+    """An error meant for the user: one clear message, an exit code and an optional hint.
+
+    The core states facts (what is wrong, what it concerns); where the fix is a command, the
+    front that ran (the CLI, a hook) phrases it, since only it knows its own options.
+    """
 
     exit_code: ExitCode = ExitCode.ERROR
+    label = "error"  # "secretsync: error: ..."
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -37,6 +49,10 @@ class ConfigError(SecretSyncError):
 
 class EnvFileError(SecretSyncError):
     """The local .env file cannot be read, parsed or written."""
+
+
+class EnvFileMissing(EnvFileError):
+    """A command that needs the .env file found none (a push has nothing to push from)."""
 
 
 class RemoteError(SecretSyncError):
@@ -57,13 +73,136 @@ class AwsUnavailableError(RemoteError):
     """
 
 
+class NothingToPull(RemoteError):
+    """A pull from a remote that does not exist."""
+
+
 class RefusedError(SecretSyncError):
     """A change was refused on purpose (a conflict, or it needs --force); nothing was changed."""
 
     exit_code = ExitCode.DRIFT
+    label = "refused"
+
+
+class NeedsConsent(RefusedError):
+    """A plan that needs --force or a yes at the prompt, which it did not get.
+
+    ``what`` says what the plan would do, in the core's words; ``direction`` is "push" or
+    "pull".  The front says how to give consent.
+    """
+
+    def __init__(self, what: str, direction: str) -> None:
+        super().__init__(f"{what}; nothing was changed")
+        self.what = what
+        self.direction = direction
+
+
+class Declined(RefusedError):
+    """The user answered no at the prompt: nothing to explain, nothing was changed."""
+
+    label = ""
+
+    def __init__(self) -> None:
+        super().__init__("nothing was changed")
 
 
 class Interrupted(SecretSyncError):
     """Ctrl-C or SIGTERM after writes began: the message says exactly what was written."""
 
     exit_code = ExitCode.INTERRUPTED
+    label = "interrupted"
+
+
+class WriteConflict(RefusedError):
+    """Keys the plan touches were changed remotely since the snapshot; they were not written."""
+
+    def __init__(
+        self,
+        target: str,
+        keys: Sequence[str],
+        *,
+        applied: Sequence[KeyOp] = (),
+    ) -> None:
+        self.keys = tuple(keys)
+        self.applied = tuple(applied)
+        done = ""
+        if applied:
+            done = f" Applied before the conflict: {text.keys(op.key for op in applied)}."
+        super().__init__(
+            f"conflict: {text.keys(self.keys)} {'was' if len(self.keys) == 1 else 'were'} "
+            f"changed by someone else in {target} while pushing; not overwritten.{done}"
+        )
+
+
+def apply_report(
+    applied: Sequence[KeyOp], failed: Mapping[str, str], not_attempted: Sequence[str]
+) -> list[str]:
+    """Lines that say exactly which keys a write changed and which it did not."""
+    lines = [f"  applied: {text.keys(op.key for op in applied) or 'none'}"]
+    by_reason: dict[str, list[str]] = {}
+    for key, reason in failed.items():
+        by_reason.setdefault(reason, []).append(key)
+    for reason, keys in by_reason.items():
+        lines.append(f"  failed ({reason}): {text.keys(keys)}")
+    if not_attempted:
+        lines.append(f"  not applied: {text.keys(not_attempted)}")
+    return lines
+
+
+class PartialApplyError(SecretSyncError):
+    """A write failed part-way: says exactly which keys were applied and which were not."""
+
+    exit_code = ExitCode.ERROR
+
+    def __init__(
+        self,
+        target: str,
+        applied: Sequence[KeyOp],
+        failed: Mapping[str, str],
+        not_attempted: Sequence[str],
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
+        self.applied = tuple(applied)
+        self.failed = dict(failed)
+        self.not_attempted = tuple(not_attempted)
+        lines = [f"the write to {target} failed part-way (Parameter Store has no transactions)"]
+        lines += apply_report(applied, failed, not_attempted)
+        advice = [f"{reason}: {hint}" for reason, hint in (hints or {}).items()]
+        super().__init__(
+            "\n".join(lines),
+            hint="\n".join(
+                [
+                    *advice,
+                    "Fix the cause and run the same command again: it applies only what is "
+                    "still different.",
+                ]
+            ),
+        )
+
+
+def interrupted_report(
+    target: str, applied: Sequence[KeyOp], not_applied: Sequence[str]
+) -> BaseException:
+    """What an interrupt during a write becomes: a plain ``KeyboardInterrupt`` (reported as
+    "nothing was changed") when nothing was applied, else the exact applied / not-applied
+    report, with exit code 130 either way."""
+    if not applied:
+        return KeyboardInterrupt()
+    lines = [f"interrupted while writing to {target}; part of the change was made"]
+    lines += apply_report(applied, {}, not_applied)
+    return Interrupted(
+        "\n".join(lines),
+        hint="Run the same command again: it applies only what is still different.",
+    )
+
+
+class LastSyncError(Exception):
+    """A stored record of the last sync cannot be trusted; it is reported once and ignored.
+
+    ``reset`` is the command that clears it: ``forget`` for one record, ``forget --all``
+    when the fingerprint key itself is damaged (no record can be checked without it).
+    """
+
+    def __init__(self, message: str, *, reset: str = "secretsync forget") -> None:
+        super().__init__(message)
+        self.reset = reset

@@ -12,8 +12,8 @@ output carries no value at all.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 MASK = "********"
 # scheme://user:password@ (the user may be empty: redis://:password@host)
@@ -25,8 +25,7 @@ def carries_credentials(value: str) -> bool:
     return _URL_CREDENTIALS.search(value) is not None
 
 
-@dataclass(frozen=True)
-class ValuePolicy:
+class ValuePolicy(NamedTuple):
     show_values: bool = False
     plain_keys: tuple[str, ...] = ()
     no_values: bool = False  # --keys-only: key names are compared, values never shown

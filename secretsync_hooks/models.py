@@ -1,14 +1,15 @@
 """The values that flow between the .env engine, the backends and the sync core.
 
-Secret values are kept out of every ``repr`` (``field(repr=False)``) so that a debug log or a
-traceback that shows one of these objects never shows what a key holds.
+Secret values are kept out of every ``repr`` so that a debug log or a traceback that shows one
+of these objects never shows what a key holds.  They are named tuples, not dataclasses: a
+hook imports them on every commit, and a frozen dataclass costs a millisecond to define.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class DiffState(str, enum.Enum):
@@ -45,47 +46,44 @@ class Action(str, enum.Enum):
     DELETE = "delete"  # remove a key from the destination
 
 
-@dataclass(frozen=True)
-class EnvVar:
-    """One key of a .env file, with the line its statement starts on."""
-
-    key: str
-    value: str = field(repr=False)
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class DiffEntry:
+class DiffEntry(NamedTuple):
     """How one key compares between the local file and the remote."""
 
     key: str
     state: DiffState
-    local: str | None = field(default=None, repr=False)
-    remote: str | None = field(default=None, repr=False)
+    local: str | None = None
+    remote: str | None = None
     detail: str | None = None  # for a conflict: how it arose (BOTH_ADDED, ...)
+
+    def __repr__(self) -> str:  # never the values
+        return f"DiffEntry(key={self.key!r}, state={self.state.value}, detail={self.detail!r})"
 
     @property
     def differs(self) -> bool:
         return self.state is not DiffState.UNCHANGED
 
 
-@dataclass(frozen=True)
-class KeyOp:
-    """One key operation of a plan: set ``key`` to ``value``, or delete ``key``."""
-
+class _KeyOp(NamedTuple):
     key: str
     action: Action
-    value: str | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        if (self.action is Action.DELETE) != (self.value is None):
-            raise ValueError(
-                f"{self.action.value} of {self.key!r}: value must be given iff setting"
-            )
+    value: str | None = None
 
 
-@dataclass(frozen=True)
-class SyncPlan:
+class KeyOp(_KeyOp):
+    """One key operation of a plan: set ``key`` to ``value``, or delete ``key``."""
+
+    __slots__ = ()
+
+    def __new__(cls, key: str, action: Action, value: str | None = None) -> KeyOp:
+        if (action is Action.DELETE) != (value is None):
+            raise ValueError(f"{action.value} of {key!r}: value must be given iff setting")
+        return super().__new__(cls, key, action, value)
+
+    def __repr__(self) -> str:  # never the value
+        return f"KeyOp(key={self.key!r}, action={self.action.value})"
+
+
+class SyncPlan(NamedTuple):
     """Key operations in one direction; never "overwrite everything".
 
     Applying a plan changes exactly the keys it names and leaves every other key of the
@@ -95,13 +93,12 @@ class SyncPlan:
     direction: Direction
     ops: tuple[KeyOp, ...] = ()
 
+    def __repr__(self) -> str:
+        return f"SyncPlan(direction={self.direction.value}, ops={list(self.ops)!r})"
+
     @property
     def is_empty(self) -> bool:
         return not self.ops
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(op.key for op in self.ops)
 
     def of(self, action: Action) -> tuple[KeyOp, ...]:
         return tuple(op for op in self.ops if op.action is action)
@@ -110,10 +107,6 @@ class SyncPlan:
     def sets(self) -> dict[str, str]:
         """The keys the plan sets, with their new values, in plan order."""
         return {op.key: op.value for op in self.ops if op.value is not None}
-
-    @property
-    def deletes(self) -> tuple[str, ...]:
-        return tuple(op.key for op in self.ops if op.action is Action.DELETE)
 
     def applied_to(self, values: Mapping[str, str]) -> dict[str, str]:
         """``values`` with this plan's key operations applied; existing keys keep their order,

@@ -9,17 +9,25 @@ by itself.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
-# C0 and C1 controls, DEL, line/paragraph separators, bidi controls, lone surrogates.
-_UNSAFE = re.compile(
+# C0 and C1 controls, DEL, line/paragraph separators, bidi controls, lone surrogates: all
+# of them are outside str.isprintable(), which lets the common case skip the (slow to
+# compile) expressions below.
+_UNSAFE = (
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
-_UNSAFE_IN_LINES = re.compile(
+_UNSAFE_IN_LINES = (
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
     "\ud800-\udfff]"
 )
+
+
+@functools.cache
+def _pattern(expression: str) -> re.Pattern[str]:
+    return re.compile(expression)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -36,7 +44,9 @@ def _escape(match: re.Match[str]) -> str:
 
 def shown(text: str) -> str:
     """``text`` (a key, a name) with every character that could spoof output escaped."""
-    return _UNSAFE.sub(_escape, text)
+    if text.isprintable():
+        return text
+    return _pattern(_UNSAFE).sub(_escape, text)
 
 
 def keys(names: Iterable[str]) -> str:
@@ -46,4 +56,11 @@ def keys(names: Iterable[str]) -> str:
 
 def clean(line: str) -> str:
     """A whole message: like :func:`shown`, but its own line breaks and tabs stay."""
-    return _UNSAFE_IN_LINES.sub(_escape, line)
+    if line.isprintable():
+        return line
+    return _pattern(_UNSAFE_IN_LINES).sub(_escape, line)
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 key``, ``2 keys``."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from secretsync_hooks import redact
 from tests.moto_server import MotoServer, running
 
 _AWS_VARIABLES = (
@@ -46,11 +45,11 @@ def _no_real_aws(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     # The fingerprint key lives in the user's state directory: never the real one.
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    # The endpoint cache depends only on botocore: one for the whole run, never the user's.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.delenv("SECRETSYNC_SAFE_DIRECTORIES", raising=False)
     monkeypatch.delenv("SECRETSYNC_ENV_FILE", raising=False)
-    redact.clear()
     yield
-    redact.clear()
 
 
 @pytest.fixture
@@ -80,3 +79,29 @@ def aws() -> Iterator[None]:
     """In-process moto for the core logic."""
     with mock_aws():
         yield
+
+
+# Whole modules that start processes (the installed program, git, pre-commit, a proxy) or run
+# many randomised sequences: left out of the fast loop (`-m "not slow"`), run by CI.
+_SLOW_MODULES = {
+    "test_aws_behaviour",
+    "test_aws_proxy",
+    "test_canary",
+    "test_e2e_cli",
+    "test_faults",
+    "test_never_destroy",
+    "test_never_destroy_property",
+    "test_never_reveal",
+    "test_pre_commit",
+    "test_three_way_scenarios",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark as slow every test of a slow module, and every test that needs the moto HTTP
+    server (a real server and real sockets, where the fast loop uses in-process moto)."""
+    for item in items:
+        module = Path(item.nodeid.split("::", 1)[0]).stem
+        fixtures = getattr(item, "fixturenames", ())
+        if module in _SLOW_MODULES or "moto_server" in fixtures:
+            item.add_marker(pytest.mark.slow)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import threading
@@ -85,7 +87,7 @@ class Remote:
             return
         current = self.values()
         current[key] = value
-        self._put_plain(current)
+        self.put_document(current)
 
     def delete(self, key: str) -> None:
         if self.kind == "parameter_store":
@@ -93,9 +95,9 @@ class Remote:
             return
         current = self.values()
         current.pop(key)
-        self._put_plain(current)
+        self.put_document(current)
 
-    def _put_plain(self, document: dict[str, str]) -> None:
+    def put_document(self, document: dict[str, str]) -> None:
         new = self.client.put_secret_value(SecretId=SECRET, SecretString=json.dumps(document))
         # moto 5.2 leaves AWSCURRENT on two versions after a plain put that follows a
         # compare-and-swap move; real AWS would hold it on the new version only.
@@ -204,3 +206,33 @@ def start_program(cwd: Path, *args: str, name: str = "secretsync") -> subprocess
 def key_file() -> Path:
     """The fingerprint key: in the user's state directory (the test's own, see conftest)."""
     return Path(os.environ["XDG_STATE_HOME"]) / "secretsync" / "key"
+
+
+def in_a_terminal(
+    cwd: Path, argv: list[str], answer: bytes, *, after: bytes = b"MFA code"
+) -> tuple[int, str]:
+    """Run ``argv`` with a pseudo-terminal as its controlling terminal, as stdin and stdout;
+    type ``answer`` once it prints ``after`` (a prompt)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(cwd)
+        os.execv(argv[0], argv)  # noqa: S606 - the installed program, no shell
+    output = b""
+    answered = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not answered and after in output:
+            os.write(fd, answer)
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")

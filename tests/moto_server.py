@@ -38,6 +38,7 @@ def error(code: str, message: str | None = None) -> str:
 TOO_MANY_UPDATES = "too_many_updates"
 SERVER_ERROR = "500"
 DROP = "drop"
+DROP_AFTER = "drop_after"  # moto handles the request, then the answer is lost
 
 
 class FaultInjector:
@@ -47,7 +48,7 @@ class FaultInjector:
         self.faults: dict[str, collections.deque[str]] = collections.defaultdict(collections.deque)
         self.calls: collections.Counter[str] = collections.Counter()
         self.hooks: dict[str, Callable[[], None]] = {}
-        self.watchers: dict[str, Callable[[int, bytes], None]] = {}
+        self.watchers: dict[str, Callable[[int, bytes], str | None]] = {}
         self.watched_from: dict[str, int] = {}
         self.answers: dict[str, collections.deque[dict[str, Any]]] = collections.defaultdict(
             collections.deque
@@ -69,11 +70,12 @@ class FaultInjector:
         with self.lock:
             self.answers[action].append(document)
 
-    def watch(self, action: str, hook: Callable[[int, bytes], None]) -> None:
+    def watch(self, action: str, hook: Callable[[int, bytes], str | None]) -> None:
         """Run ``hook(n, body)`` before every ``action`` request reaches moto (n counts from 1).
 
         The hook runs in the server's thread for that request, so it can hold the request
-        open (block on an event) to make a race or an interrupt happen at an exact point.
+        open (block on an event) to make a race or an interrupt happen at an exact point; if it
+        returns a fault (``error(...)``, ``DROP_AFTER``, ...), that request gets it.
         """
         with self.lock:
             self.watchers[action] = hook
@@ -111,7 +113,7 @@ class FaultInjector:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length)
             environ["wsgi.input"] = io.BytesIO(body)
-            watcher(count, body)
+            fault = watcher(count, body) or fault
         if answer is not None:
             body = json.dumps(answer).encode()
             start_response(
@@ -122,6 +124,14 @@ class FaultInjector:
                 ],
             )
             return [body]
+        if fault == DROP_AFTER:
+            # moto does the work; then the connection closes before the answer goes out.
+            list(self.app(environ, lambda status, headers, exc_info=None: None))
+            sock_after: socket.socket | None = environ.get("werkzeug.socket")
+            if sock_after is not None:
+                sock_after.shutdown(socket.SHUT_RDWR)
+            start_response("500 Internal Server Error", [("Content-Length", "0")])
+            return [b""]
         if fault == DROP:
             # Read the request, then close the socket without answering.
             length = int(environ.get("CONTENT_LENGTH") or 0)

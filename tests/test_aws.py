@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore import exceptions as bce
 
 from secretsync_hooks.backends import get_backend
 from secretsync_hooks.backends.aws import AwsSession, describe_aws_error
-from secretsync_hooks.config import Overrides, load_config
+from secretsync_hooks.config import load_config
 from secretsync_hooks.errors import RemoteError
 
 
@@ -24,7 +25,7 @@ def client_error(code: str, message: str = "msg") -> bce.ClientError:
             "the AWS profile 'work' is not configured",
             "aws configure list-profiles",
         ),
-        (bce.NoRegionError(), "no AWS region is set", "--region"),
+        (bce.NoRegionError(), "no AWS region is set", "AWS_REGION"),
         (
             client_error("ExpiredTokenException"),
             "your AWS credentials have expired",
@@ -107,7 +108,7 @@ def test_clients_are_reused_and_fit_a_git_hook() -> None:
     session = AwsSession("eu-west-1", environ={"SECRETSYNC_READ_TIMEOUT": "2.5"})
     client = session.client("secretsmanager")
     assert session.client("secretsmanager") is client
-    config = client.meta.config
+    config: Any = client.meta.config
     assert client.meta.region_name == "eu-west-1"
     assert (config.connect_timeout, config.read_timeout) == (3.0, 2.5)
     assert config.retries == {"mode": "standard", "total_max_attempts": 4}
@@ -152,7 +153,7 @@ def test_get_backend_builds_the_configured_backend(project: Path) -> None:
     )
     sm = get_backend(load_config(environ={}))
     assert (sm.kind, sm.target) == ("secrets_manager", "a/b")
-    ps = get_backend(load_config(Overrides(backend="parameter_store"), environ={}))
+    ps = get_backend(load_config(environ={"SECRETSYNC_BACKEND": "parameter_store"}))
     assert (ps.kind, ps.target) == ("parameter_store", "/a/b/")
 
 

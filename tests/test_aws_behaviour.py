@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import PATH, SECRET, Remote, run_program, write_config
+from tests.helpers import PATH, SECRET, Remote, in_a_terminal, run_program, write_config
 from tests.moto_server import MotoServer, error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -421,34 +418,6 @@ def _mfa_profile(aws: Path) -> None:
     )
 
 
-def _in_a_terminal(cwd: Path, argv: list[str], answer: bytes) -> tuple[int, str]:
-    """Run ``argv`` with a pseudo-terminal as its controlling terminal; type ``answer`` once
-    it asks for an MFA code."""
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.chdir(cwd)
-        os.execv(argv[0], argv)  # noqa: S606 - the installed program, no shell
-    output = b""
-    answered = False
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-        if not answered and b"MFA code" in output:
-            os.write(fd, answer)
-            answered = True
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
-
-
 def test_13_an_mfa_code_is_asked_once_and_never_without_a_terminal(
     sm: Remote, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profiles: Path
 ) -> None:
@@ -483,7 +452,7 @@ def test_13_an_mfa_code_is_asked_once_and_never_without_a_terminal(
     )
     assert result.returncode == 0 and "not checked (--on-error warn)" in result.stdout
     cli = str(Path(sys.executable).parent / "secretsync")
-    code, output = _in_a_terminal(project, [cli, "diff", "--profile", "admin"], b"123456\n")
+    code, output = in_a_terminal(project, [cli, "diff", "--profile", "admin"], b"123456\n")
     assert code == 0, output
     assert output.count("MFA code") == 1
     assert list((tmp_path / "home" / ".aws" / "cli" / "cache").glob("*.json"))

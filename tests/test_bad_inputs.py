@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from secretsync_hooks.cli import cli
 from tests.aws_proxy import WRITE_ACTIONS
-from tests.helpers import PATH, SECRET, Remote, write_config
+from tests.helpers import SECRET, Remote, write_config
 from tests.moto_server import THROTTLE, MotoServer, error
 
 CANARY = "Rt5Yu6Io7Pa8Sd9Fg0Hj"
@@ -318,8 +318,3 @@ def _remote_state(remote: Remote, server: MotoServer) -> object:
     except direct.client.exceptions.ResourceNotFoundException:
         return None
     return sorted(v["VersionId"] for v in versions["Versions"])
-
-
-def test_the_catalogue_is_long_enough() -> None:
-    assert len(CASES) >= 30
-    assert PATH  # the catalogue's Parameter Store cases use the helpers' path

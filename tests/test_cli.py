@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from secretsync_hooks import __version__, redact
+from secretsync_hooks import __version__
 from secretsync_hooks.cli import main
 
 CONFIG = """\
@@ -23,11 +24,19 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == f"secretsync, version {__version__}\n"
 
 
-def test_help_lists_commands_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_help_lists_every_command_whole_and_the_exit_codes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert "Exit codes: 0 in sync or done, 1 drift or refused, 2 error." in " ".join(out.split())
-    assert "config" in out
+    flat = " ".join(out.split())
+    assert "Exit codes: 0 in sync or done, 1 drift or refused, 2 error, 130 interrupted." in flat
+    commands = out.split("Commands:")[1]
+    for name in ("config", "diff", "forget", "pull", "push", "status"):
+        assert f"  {name} " in commands
+    assert "..." not in commands  # no description cut short
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,12 +52,17 @@ def test_config_command_shows_settings_and_sources(
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     assert main(["config"]) == 0
     out = capsys.readouterr().out
-    assert "region       eu-west-1  (from AWS_REGION)" in out
+    assert "region       eu-west-1 (from AWS_REGION)" in out
     assert (
-        "target       myapp/production  (from .secretsync.toml [secrets_manager.secret_name])"
-        in out
+        "target       myapp/production (from .secretsync.toml [secrets_manager.secret_name])" in out
     )
-    assert "keys         2: A, B" in out
+    assert "env keys     2 keys: A, B" in out
+    assert main(["config", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["command"] == "config"
+    assert (document["region"], document["sources"]["region"]) == ("eu-west-1", "AWS_REGION")
+    assert document["keys"] == ["A", "B"]
+    assert "two" not in json.dumps(document)
 
 
 def test_config_errors_exit_2_with_one_message_and_no_traceback(
@@ -78,19 +92,19 @@ def test_unexpected_errors_are_one_line_unless_debug(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (project / ".secretsync.toml").write_text(CONFIG)
-    redact.register(["canary-s3cr3t"])
+    (project / ".env").write_text("TOKEN=canary-s3cr3t\n")  # read, and so registered
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom near canary-s3cr3t")
 
-    monkeypatch.setattr("secretsync_hooks.config.load_config", broken)
-    assert main(["config"]) == 2
+    monkeypatch.setattr("secretsync_hooks.workspace.get_backend", broken)
+    assert main(["diff"]) == 2
     err = capsys.readouterr().err
     assert err == (
         "secretsync: unexpected error: RuntimeError: boom near ****\n"
         "Rerun with --debug to see the traceback, and report it if it is a bug.\n"
     )
-    assert main(["config", "--debug"]) == 2
+    assert main(["diff", "--debug"]) == 2
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err
     assert "canary" not in err

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from secretsync_hooks import cli as cli_module
 from secretsync_hooks.cli import cli
 from tests.helpers import BACKENDS, SECRET, Remote, write_config
 
@@ -80,6 +79,21 @@ def test_diff_against_a_missing_remote_is_drift_and_says_push_creates_it(remote:
     assert "does not exist yet: `secretsync push` creates it." in result.stderr
 
 
+def test_a_wrong_region_after_a_sync_is_not_every_key_deleted(remote: Remote) -> None:
+    remote.seed(VALUES)
+    assert run("push").exit_code == 0  # records the last sync in us-east-1
+    result = run("diff", "--region", "eu-west-1", "--format", "json")
+    document = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert {entry["state"] for entry in document["entries"]} == {"local_only"}
+    assert "the region was us-east-1, not eu-west-1" in document["two_way_reason"]
+    assert document["remote"]["exists"] is False
+    text = run("diff", "--region", "eu-west-1")
+    assert "remote-deleted" not in text.stdout and "local-only" in text.stdout
+    assert "the region was us-east-1, not eu-west-1" in text.stderr
+    assert "does not exist yet" in text.stderr
+
+
 def test_keys_only_compares_key_sets(remote: Remote) -> None:
     remote.seed({**VALUES, "TOKEN": "different"})
     assert run("diff").exit_code == 1
@@ -129,7 +143,8 @@ def test_status_shows_where_everything_comes_from(
     assert f"backend      {remote.kind} (from .secretsync.toml [backend.type])" in out
     assert "remote       exists, version" in out
     assert "last changed" in out
-    assert "keys         0 local-only, 0 remote-only, 0 changed, 3 unchanged" in out
+    assert "keys         3 agree" in out
+    assert "env keys     3 keys" in out
     assert "state        in sync" in out
     remote.set("TOKEN", "rotated")
     drift = run("status", "--format", "json")
@@ -170,7 +185,7 @@ def test_push_refuses_to_overwrite_without_force_and_changes_nothing(remote: Rem
     Path(".env").write_text(ENV + "NEW=n\n")
     result = run("push")
     assert result.exit_code == 1
-    assert "push would overwrite 1 value(s) (TOKEN)" in result.stderr
+    assert "push would overwrite 1 value (TOKEN)" in result.stderr
     assert "nothing was changed" in result.stderr
     assert "--force" in result.stderr
     assert remote.values() == {**VALUES, "TOKEN": "theirs"}
@@ -186,7 +201,7 @@ def test_push_dry_run_changes_nothing(remote: Remote) -> None:
     result = run("push", "--dry-run")
     assert result.exit_code == 0
     assert "Dry run: push would update 1 (TOKEN)" in result.stdout
-    assert "Needs --force: push would overwrite 1 value(s) (TOKEN) in " in result.stdout
+    assert "Needs --force: push would overwrite 1 value (TOKEN) in " in result.stdout
     assert remote.values() == {**VALUES, "TOKEN": "theirs"}
 
 
@@ -194,25 +209,12 @@ def test_push_prune_deletes_remote_only_keys_with_force(remote: Remote) -> None:
     remote.seed({**VALUES, "OLD": "o"})
     refused = run("push", "--prune")
     assert refused.exit_code == 1
-    assert "delete 1 key(s) (OLD)" in refused.stderr
+    assert "delete 1 key (OLD)" in refused.stderr
     assert remote.values() == {**VALUES, "OLD": "o"}
     done = run("push", "--prune", "--force", "--format", "json")
     assert done.exit_code == 0
     assert json.loads(done.stdout)["applied"]["delete"] == ["OLD"]
     assert remote.values() == VALUES
-
-
-@pytest.mark.parametrize(("answer", "code"), [("y\n", 0), ("n\n", 1)])
-def test_push_asks_at_a_terminal(
-    remote: Remote, monkeypatch: pytest.MonkeyPatch, answer: str, code: int
-) -> None:
-    remote.seed({**VALUES, "TOKEN": "theirs"})
-    monkeypatch.setattr(cli_module, "_interactive", lambda: True)
-    result = run("push", input=answer)
-    assert result.exit_code == code
-    assert "Push anyway, keeping your values? [y/N]" in result.stderr
-    expected = VALUES["TOKEN"] if code == 0 else "theirs"
-    assert remote.values()["TOKEN"] == expected
 
 
 def test_push_refusal_in_json_mode_still_prints_one_document(remote: Remote) -> None:
@@ -248,7 +250,7 @@ def test_pull_refuses_to_overwrite_local_values_without_force(remote: Remote) ->
     remote.seed({**VALUES, "TOKEN": "rotated"})
     result = run("pull")
     assert result.exit_code == 1
-    assert "pull would overwrite 1 value(s) (TOKEN)" in result.stderr
+    assert "pull would overwrite 1 value (TOKEN)" in result.stderr
     assert Path(".env").read_text() == ENV
     forced = run("pull", "--force")
     assert forced.exit_code == 0
@@ -261,7 +263,7 @@ def test_pull_keeps_local_only_keys_and_prune_drops_them_with_force(remote: Remo
     assert Path(".env").read_text() == ENV
     refused = run("pull", "--prune")
     assert refused.exit_code == 1
-    assert "delete 1 key(s) (LOG_LEVEL)" in refused.stderr
+    assert "delete 1 key (LOG_LEVEL)" in refused.stderr
     assert run("pull", "--prune", "--force").exit_code == 0
     assert (
         Path(".env").read_text()
@@ -289,7 +291,7 @@ def test_pull_dry_run_writes_nothing(remote: Remote) -> None:
 def test_pull_from_a_missing_remote_is_an_error(remote: Remote) -> None:
     result = run("pull")
     assert result.exit_code == 2
-    assert "does not exist yet; there is nothing to pull" in result.stderr
+    assert "does not exist yet; nothing to pull" in result.stderr
     assert Path(".env").read_text() == ENV
 
 
@@ -378,3 +380,88 @@ def test_completion_script_is_available() -> None:
         cli, [], env={"_SECRETSYNC_COMPLETE": "bash_source"}, prog_name="secretsync"
     )
     assert "_secretsync_completion" in result.output
+
+
+# -- wording ----------------------------------------------------------------------------------
+
+
+def test_key_names_are_never_garbled_in_what_a_push_reports(project: Path, aws: None) -> None:
+    write_config(project, "secrets_manager")
+    Path(".env").write_text("address=1\nupdater=2\ndeleted_at=3\n")
+    Remote("secrets_manager").seed({"address": "0", "updater": "0", "deleted_at": "3", "x": "4"})
+    result = run("push", "--force")
+    assert result.exit_code == 0
+    assert "Pushed to secret myapp/production: updated 2 (address, updater)." in result.stdout
+
+
+def test_counting_words_and_only_the_states_that_occur(project: Path, aws: None) -> None:
+    write_config(project, "secrets_manager")
+    Path(".env").write_text("A=1\n")
+    Remote("secrets_manager").seed({"A": "1"})
+    assert "In sync: 1 key agrees." in run("diff").stdout
+    assert run("push").exit_code == 0  # records the last sync: three-way from now on
+    Path(".env").write_text("A=2\n")
+    status = run("status").stdout
+    assert "keys         1 local-modified\n" in status
+    assert "0 " not in status.split("keys ")[-1]
+
+
+def test_force_with_dry_run_does_not_ask_for_force(remote: Remote) -> None:
+    remote.seed({**VALUES, "TOKEN": "theirs"})
+    assert "Needs --force" in run("push", "--dry-run").stdout
+    forced = run("push", "--dry-run", "--force")
+    assert forced.exit_code == 0 and "Needs --force" not in forced.stdout
+
+
+def test_a_refusal_says_what_force_does_in_each_direction(remote: Remote) -> None:
+    remote.seed({**VALUES, "TOKEN": "theirs"})
+    for command in ("push", "pull"):
+        result = run(command)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("secretsync: refused: ")
+        assert "`secretsync push --force` overwrites the values in AWS with yours" in result.stderr
+        assert "`secretsync pull --force` overwrites your .env with the values in AWS" in (
+            result.stderr
+        )
+        assert "first" not in result.stderr.split("`secretsync diff`")[0]  # no circle of hints
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--env", "staging", "diff"],
+        ["--format", "json", "--env", "staging", "diff"],
+        ["--env-file", "other.env", "status"],
+    ],
+)
+def test_options_before_the_command_apply_to_it(project: Path, aws: None, args: list[str]) -> None:
+    write_config(
+        project,
+        "secrets_manager",
+        extra='[environments.staging.secrets_manager]\nsecret_name = "myapp/staging"\n',
+    )
+    Path(".env").write_text("A=1\n")
+    Path("other.env").write_text("A=1\n")
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    if "--env" in args:
+        assert "myapp/staging" in result.output
+    if "--format" in args:
+        assert json.loads(result.stdout)["environment"] == "staging"
+    if "--env-file" in args:
+        assert "other.env" in result.stdout
+
+
+def test_an_option_before_a_command_it_does_not_apply_to_is_refused(project: Path) -> None:
+    write_config(project, "secrets_manager")
+    result = CliRunner().invoke(cli, ["--show-values", "config"])
+    assert result.exit_code == 2
+    assert "--show-values does not apply to `secretsync config`" in result.stderr
+
+
+def test_status_and_config_show_the_same_settings_alike(remote: Remote) -> None:
+    remote.seed(VALUES)
+    status = run("status").stdout.splitlines()
+    config = run("config").stdout.splitlines()
+    shared = [line for line in config if not line.startswith("env keys")]
+    assert shared == status[: len(shared)]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from secretsync_hooks.config import Overrides, find_config, load_config
+from secretsync_hooks.config import Overrides, ParameterStoreSettings, find_config, load_config
 from secretsync_hooks.errors import ConfigError
 
 DOCUMENTED = """\
@@ -43,9 +43,8 @@ def test_parameter_store_backend_from_the_same_file(project: Path) -> None:
     assert config.backend == "parameter_store"
     assert config.source("backend") == "SECRETSYNC_BACKEND"
     assert config.target == "/myapp/production/"
-    assert config.parameter_store is not None
-    assert config.parameter_store.type == "SecureString"
-    assert config.parameter_store.tier == "Standard"
+    assert config.remote == ParameterStoreSettings(path="/myapp/production/")
+    assert (config.remote.type, config.remote.tier) == ("SecureString", "Standard")
 
 
 @pytest.mark.parametrize(

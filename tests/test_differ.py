@@ -27,7 +27,8 @@ def test_every_key_in_one_state_file_order_then_remote_only_sorted() -> None:
 def test_keys_only_ignores_values() -> None:
     comparison = compare({"A": "1", "B": "2"}, {"A": "other", "B": "2"}, keys_only=True)
     assert comparison.in_sync
-    assert compare({"A": "1"}, {}, keys_only=True).keys(DiffState.LOCAL_ONLY) == ("A",)
+    [entry] = compare({"A": "1"}, {}, keys_only=True).entries
+    assert (entry.key, entry.state) == ("A", DiffState.LOCAL_ONLY)
 
 
 def test_empty_sides_are_in_sync() -> None:

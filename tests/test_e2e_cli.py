@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import BACKENDS, Remote, write_config
+from tests.helpers import BACKENDS, Remote, in_a_terminal, write_config
 from tests.moto_server import MotoServer
 
 
@@ -119,3 +119,21 @@ def test_an_unreachable_endpoint_is_exit_2_without_traceback(
     assert result.returncode == 2
     assert "cannot reach http://127.0.0.1:9" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("answer", "code"), [(b"y\n", 0), (b"n\n", 1)])
+def test_push_asks_at_a_terminal(
+    moto_server: MotoServer, project: Path, answer: bytes, code: int
+) -> None:
+    write_config(project, "secrets_manager")
+    (project / ".env").write_text("TOKEN=mine\nA=1\nB=2\n")
+    remote = Remote("secrets_manager", moto_server.url)
+    remote.seed({"TOKEN": "theirs", "A": "1", "B": "2"})
+    result, output = in_a_terminal(project, [secretsync_program(), "push"], answer, after=b"[y/N]")
+    assert result == code, output
+    assert "Push anyway, keeping your values? [y/N]" in output
+    assert "TOKEN" in output and "mine" not in output and "theirs" not in output  # the table
+    assert remote.values()["TOKEN"] == ("mine" if code == 0 else "theirs")
+    if code == 1:
+        assert "secretsync: nothing was changed" in output
+        assert "error" not in output and "refused" not in output

@@ -196,19 +196,15 @@ def test_load_reports_missing_directory_and_encoding(tmp_path: Path) -> None:
         EnvFile.load(tmp_path / "latin1")
 
 
-def test_vars_keep_first_position_and_line() -> None:
+def test_a_duplicated_key_keeps_its_first_position_and_last_value() -> None:
     parsed = EnvFile.parse('# c\nA=1\nB="x\ny"\nA=3\nC=4\n')
-    assert [(v.key, v.value, v.line) for v in parsed.vars()] == [
-        ("A", "3", 2),
-        ("B", "x\ny", 3),
-        ("C", "4", 6),
-    ]
+    assert list(parsed.values().items()) == [("A", "3"), ("B", "x\ny"), ("C", "4")]
 
 
 def test_values_never_appear_in_reprs() -> None:
     parsed = EnvFile.parse("TOKEN=canary-value-123\n")
-    assert "canary" not in repr(parsed.vars())
-    assert "canary" not in repr(parsed._chunks)
+    assert "canary" not in repr(parsed)
+    assert "TOKEN" in repr(parsed)
 
 
 SAMPLE = (

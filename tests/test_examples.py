@@ -187,3 +187,15 @@ def test_secrets_manager_policies_cover_a_secret_that_does_not_exist_yet(purpose
     if purpose == "write":
         assert name in grants["secretsmanager:CreateSecret"]
         assert name + "-??????" in grants["secretsmanager:PutSecretValue"]
+
+
+def test_the_readme_gives_installs_and_versions_that_exist() -> None:
+    from secretsync_hooks.formatters.json_fmt import SCHEMA
+
+    assert "pip install secretsync-hooks" not in README  # not on PyPI
+    assert "rev: v0.1.0" not in README  # no such tag
+    assert "not on PyPI yet" in README
+    example = README.split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(example)["schema"] == SCHEMA
+    for text in (README, (EXAMPLES / ".pre-commit-config.yaml").read_text()):
+        assert "v0.1.0" not in text

@@ -188,7 +188,7 @@ def test_pull_prune_in_three_way_drops_local_only_keys_only_with_force(
     (project / ".env").write_text(ENV + "MINE=only-here\n")
     code, _, err = secretsync(project, "pull", "--prune")
     assert code == 1
-    assert "delete 1 key(s) (MINE)" in err
+    assert "delete 1 key (MINE)" in err
     assert "MINE" in (project / ".env").read_text()
     code, out, _ = secretsync(project, "pull", "--prune", "--force")
     assert code == 0

@@ -7,17 +7,23 @@ import pytest
 from botocore.exceptions import ClientError
 
 from secretsync_hooks.backends.aws import AwsSession
-from secretsync_hooks.backends.base import PartialApplyError, RemoteSnapshot, WriteConflict
+from secretsync_hooks.backends.base import RemoteSnapshot
 from secretsync_hooks.backends.parameter_store import ParameterStoreBackend
 from secretsync_hooks.config import ParameterStoreSettings
-from secretsync_hooks.errors import RemoteError
+from secretsync_hooks.errors import PartialApplyError, RemoteError, WriteConflict
 from secretsync_hooks.models import Action
-from tests.helpers import add, delete, plan, update
+from tests.helpers import Remote, add, delete, plan, update
+from tests.moto_server import DROP_AFTER, THROTTLE, TOO_MANY_UPDATES, MotoServer, error
 
 PATH = "/myapp/production/"
 
 
 NOTHING = RemoteSnapshot(values={}, exists=False)
+
+
+def served(server: MotoServer) -> dict[str, str]:
+    """The parameters as the moto server holds them."""
+    return Remote("parameter_store", server.url).values()
 
 
 def backend(**settings: Any) -> ParameterStoreBackend:
@@ -235,87 +241,60 @@ def test_a_key_created_by_someone_else_meanwhile_is_a_conflict_not_a_clobber() -
     assert remote() == {"A": "teammate", "B": "b"}
 
 
-@pytest.mark.usefixtures("aws")
-def test_a_create_whose_answer_was_lost_is_not_a_conflict(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_create_whose_answer_was_lost_is_not_a_conflict(moto_server: MotoServer) -> None:
+    # The write lands, its answer does not: the retry is told "already exists", and the
+    # parameter holds what this push wrote, so it is no conflict.
     b = backend()
     snapshot = b.read()
-    client = b._writer
-    original = client.put_parameter
-
-    def put_twice(**kwargs: Any) -> Any:
-        original(**kwargs)
-        return original(**kwargs)  # botocore's retry after a lost answer: already exists
-
-    monkeypatch.setattr(client, "put_parameter", put_twice)
+    moto_server.injector.inject("PutParameter", DROP_AFTER)
     b.apply(plan(add("A", "mine")), snapshot)
-    assert remote() == {"A": "mine"}
+    assert served(moto_server) == {"A": "mine"}
+    assert moto_server.injector.calls["PutParameter"] == 2
 
 
-@pytest.mark.usefixtures("aws")
-@pytest.mark.parametrize("code", ["TooManyUpdates", "ThrottlingException"])
-def test_throttling_and_too_many_updates_are_retried(
-    monkeypatch: pytest.MonkeyPatch, code: str
-) -> None:
+@pytest.mark.parametrize("fault", [TOO_MANY_UPDATES, THROTTLE])
+def test_throttling_and_too_many_updates_are_retried(moto_server: MotoServer, fault: str) -> None:
     b = backend()
     snapshot = b.read()
-    client = b._writer
-    original = client.put_parameter
-    failures = {"A": 3, "B": 1}
-
-    def flaky(**kwargs: Any) -> Any:
-        key = kwargs["Name"][len(PATH) :]
-        if failures.get(key):
-            failures[key] -= 1
-            raise client_error(code)
-        return original(**kwargs)
-
-    monkeypatch.setattr(client, "put_parameter", flaky)
+    moto_server.injector.inject("PutParameter", fault, fault, fault, fault)
     progress: list[tuple[int, int, str]] = []
     b.apply(
         plan(add("A", "1"), add("B", "2"), add("C", "3")),
         snapshot,
         progress=lambda d, t, k: progress.append((d, t, k)),
     )
-    assert remote() == {"A": "1", "B": "2", "C": "3"}
+    assert served(moto_server) == {"A": "1", "B": "2", "C": "3"}
+    assert moto_server.injector.calls["PutParameter"] == 7
     assert sorted(d for d, _, _ in progress) == [1, 2, 3]
     assert {t for _, t, _ in progress} == {3}
 
 
-@pytest.mark.usefixtures("aws")
 def test_partial_failure_reports_what_was_and_was_not_applied_and_a_rerun_converges(
-    monkeypatch: pytest.MonkeyPatch,
+    moto_server: MotoServer,
 ) -> None:
-    ssm().put_parameter(Name=PATH + "GONE", Value="x", Type="String")
+    direct = Remote("parameter_store", moto_server.url)
+    direct.client.put_parameter(Name=PATH + "GONE", Value="x", Type="String")
     b = backend()
     snapshot = b.read()
-    client = b._writer
-    original = client.put_parameter
-
-    def failing(**kwargs: Any) -> Any:
-        if kwargs["Name"].endswith("/BAD"):
-            raise client_error("AccessDeniedException")
-        return original(**kwargs)
-
-    monkeypatch.setattr(client, "put_parameter", failing)
+    refused = error("AccessDeniedException")
+    moto_server.injector.watch("PutParameter", lambda n, body: refused if b"/BAD" in body else None)
     ops = plan(add("A", "1"), add("BAD", "2"), add("C", "3"), delete("GONE"))
     with pytest.raises(PartialApplyError) as info:
         b.apply(ops, snapshot)
-    error = info.value
-    assert error.exit_code == 2
-    assert sorted(op.key for op in error.applied) == ["A", "C"]
-    assert list(error.failed) == ["BAD"]
-    assert error.not_attempted == ("GONE",)
-    assert "applied: A, C" in error.message
-    assert "failed (AccessDeniedException): BAD" in error.message
-    assert remote() == {"A": "1", "C": "3", "GONE": "x"}
+    failure = info.value
+    assert failure.exit_code == 2
+    assert sorted(op.key for op in failure.applied) == ["A", "C"]
+    assert list(failure.failed) == ["BAD"]
+    assert failure.not_attempted == ("GONE",)
+    assert "applied: A, C" in failure.message
+    assert "failed (AccessDeniedException): BAD" in failure.message
+    assert "Grant ssm:PutParameter on parameters under /myapp/production/" in (failure.hint or "")
+    assert served(moto_server) == {"A": "1", "C": "3", "GONE": "x"}
 
-    monkeypatch.setattr(client, "put_parameter", original)
+    moto_server.injector.reset()
     fresh = b.read()
-    rest = plan(add("BAD", "2"), delete("GONE"))
-    b.apply(rest, fresh)
-    assert remote() == {"A": "1", "BAD": "2", "C": "3"}
+    b.apply(plan(add("BAD", "2"), delete("GONE")), fresh)
+    assert served(moto_server) == {"A": "1", "BAD": "2", "C": "3"}
 
 
 @pytest.mark.usefixtures("aws")

@@ -7,12 +7,13 @@ import boto3
 import pytest
 
 from secretsync_hooks.backends.aws import AwsSession
-from secretsync_hooks.backends.base import RemoteSnapshot, WriteConflict
+from secretsync_hooks.backends.base import RemoteSnapshot
 from secretsync_hooks.backends.secrets_manager import SecretsManagerBackend
 from secretsync_hooks.config import SecretsManagerSettings
-from secretsync_hooks.errors import RemoteError
+from secretsync_hooks.errors import RemoteError, WriteConflict
 from secretsync_hooks.models import Action
-from tests.helpers import add, delete, plan, update
+from tests.helpers import Remote, add, delete, plan, update
+from tests.moto_server import MotoServer
 
 NAME = "myapp/production"
 
@@ -200,52 +201,47 @@ def test_a_key_already_set_to_the_wanted_value_is_not_a_conflict() -> None:
     assert current() == {"A": "2"}
 
 
-@pytest.mark.usefixtures("aws")
+def _teammate_writes_before_our_put(server: MotoServer, document: dict[str, str]) -> None:
+    """Right before this push's PutSecretValue reaches AWS, a teammate publishes a version."""
+    teammate = Remote("secrets_manager", server.url)
+
+    def race(count: int, body: bytes) -> None:
+        if count == 1:
+            teammate.put_document(document)
+
+    server.injector.watch("PutSecretValue", race)
+
+
 def test_compare_and_swap_retries_when_awscurrent_moves_between_read_and_publish(
-    monkeypatch: pytest.MonkeyPatch,
+    moto_server: MotoServer,
 ) -> None:
-    sm().create_secret(Name=NAME, SecretString='{"A": "1", "B": "1"}')
+    direct = Remote("secrets_manager", moto_server.url)
+    direct.client.create_secret(Name=NAME, SecretString='{"A": "1", "B": "1"}')
     b = backend()
     snapshot = b.read()
-    original = SecretsManagerBackend._publish
-    raced: list[bool] = []
-
-    def racing_publish(
-        self: SecretsManagerBackend, document: str, expected: Any, token: str, *rest: Any
-    ) -> Any:
-        if not raced:
-            raced.append(True)
-            put_plain({"A": "1", "B": "teammate"})  # lands after our fresh read
-        return original(self, document, expected, token, *rest)
-
-    monkeypatch.setattr(SecretsManagerBackend, "_publish", racing_publish)
+    _teammate_writes_before_our_put(moto_server, {"A": "1", "B": "teammate"})
     b.apply(plan(update("A", "mine")), snapshot)
-    assert current() == {"A": "mine", "B": "teammate"}
-    stages = [s for v in versions() for s in v.get("VersionStages", [])]
+    assert direct.values() == {"A": "mine", "B": "teammate"}
+    stages = [
+        s
+        for v in direct.client.list_secret_version_ids(SecretId=NAME, IncludeDeprecated=True)[
+            "Versions"
+        ]
+        for s in v.get("VersionStages", [])
+    ]
     assert stages.count("AWSCURRENT") == 1
     assert not any(s.startswith("secretsync-") for s in stages)
 
 
-@pytest.mark.usefixtures("aws")
-def test_compare_and_swap_race_on_the_same_key_is_a_conflict(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    sm().create_secret(Name=NAME, SecretString='{"A": "1"}')
+def test_compare_and_swap_race_on_the_same_key_is_a_conflict(moto_server: MotoServer) -> None:
+    direct = Remote("secrets_manager", moto_server.url)
+    direct.client.create_secret(Name=NAME, SecretString='{"A": "1"}')
     b = backend()
     snapshot = b.read()
-    original = SecretsManagerBackend._publish
-
-    def racing_publish(
-        self: SecretsManagerBackend, document: str, expected: Any, token: str, *rest: Any
-    ) -> Any:
-        monkeypatch.setattr(SecretsManagerBackend, "_publish", original)
-        put_plain({"A": "teammate"})
-        return original(self, document, expected, token, *rest)
-
-    monkeypatch.setattr(SecretsManagerBackend, "_publish", racing_publish)
+    _teammate_writes_before_our_put(moto_server, {"A": "teammate"})
     with pytest.raises(WriteConflict, match="A was changed"):
         b.apply(plan(update("A", "mine")), snapshot)
-    assert current() == {"A": "teammate"}
+    assert direct.values() == {"A": "teammate"}
 
 
 @pytest.mark.usefixtures("aws")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from secretsync_hooks.backends.aws import AwsSession
 from secretsync_hooks.backends.base import Backend
-from secretsync_hooks.config import Config
+from secretsync_hooks.config import Config, SecretsManagerSettings
 
 
 def get_backend(
@@ -17,15 +17,14 @@ def get_backend(
 ) -> Backend:
     """The backend ``config`` names, sharing ``session`` (one per command) if given."""
     session = session or AwsSession(config.region, config.profile, environ)
-    if config.backend == "secrets_manager":
+    settings = config.remote
+    if isinstance(settings, SecretsManagerSettings):
         from secretsync_hooks.backends.secrets_manager import SecretsManagerBackend
 
-        assert config.secrets_manager is not None
-        return SecretsManagerBackend(config.secrets_manager, session)
+        return SecretsManagerBackend(settings, session)
     from secretsync_hooks.backends.parameter_store import ParameterStoreBackend
 
-    assert config.parameter_store is not None
-    return ParameterStoreBackend(config.parameter_store, session)
+    return ParameterStoreBackend(settings, session)
 
 
 __all__ = ["AwsSession", "Backend", "get_backend"]

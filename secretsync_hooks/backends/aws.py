@@ -9,6 +9,7 @@ which a hook would pay for on every commit.  Endpoints are left to botocore, whi
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import signal
@@ -16,17 +17,22 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
+from secretsync_hooks.backends import aws_endpoints
 from secretsync_hooks.backends.aws_config import (
     NoTerminalForMfa,
     no_terminal_error,
     retry_settings,
     share_cli_cache,
 )
-from secretsync_hooks.backends.aws_errors import describe_client_error
 from secretsync_hooks.errors import AwsUnavailableError, RemoteError, SecretSyncError
 from secretsync_hooks.text import clean
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ssm import SSMClient
 
 # A git hook cannot wait botocore's default 60 s for an unreachable endpoint.
 DEFAULT_CONNECT_TIMEOUT = 3.0
@@ -55,6 +61,11 @@ def seconds_from(environ: Mapping[str, str], name: str, default: float) -> float
     return value
 
 
+def deadline_for(default: float = COMMAND_DEADLINE) -> float:
+    """The overall deadline for reading: ``SECRETSYNC_TIMEOUT``, else ``default``."""
+    return seconds_from(os.environ, "SECRETSYNC_TIMEOUT", default)
+
+
 def _check_endpoints(environ: Mapping[str, str]) -> None:
     for name in _ENDPOINT_VARIABLES:
         raw = environ.get(name, "").strip()
@@ -67,6 +78,48 @@ def _check_endpoints(environ: Mapping[str, str]) -> None:
                 hint=f"Write it with its scheme, e.g. {name}=https://host:port (or unset it to "
                 "use AWS).",
             )
+
+
+@functools.cache
+def _loader() -> Any:
+    """botocore's loader of service models, shared by the sessions of one process: the
+    models are read-only, and parsing their JSON again for each session is most of the cost
+    of a session after the first (a program makes one; a test run makes hundreds).
+
+    It answers "is this service known?" by looking in that service's own directory, where
+    botocore's lists all ~400 services first (about 20 ms of every start-up)."""
+    import botocore.exceptions
+    import botocore.loaders
+
+    class _Services:
+        """The known services of one type, listed only if someone iterates them."""
+
+        def __init__(self, loader: Any, type_name: str) -> None:
+            self._loader = loader
+            self._type_name = type_name
+
+        def __contains__(self, service: object) -> bool:
+            try:
+                return bool(self._loader.list_api_versions(service, self._type_name))
+            except botocore.exceptions.DataNotFoundError:
+                return False
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(
+                botocore.loaders.Loader.list_available_services(self._loader, self._type_name)
+            )
+
+    class _Loader(botocore.loaders.Loader):
+        def list_available_services(self, type_name: str) -> Any:
+            return _Services(self, type_name)
+
+    search_path = os.environ.get("AWS_DATA_PATH")
+    paths = [
+        str(Path(os.path.expandvars(p)).expanduser())
+        for p in (search_path or "").split(os.pathsep)
+        if p
+    ]
+    return _Loader(extra_search_paths=paths)
 
 
 class _Expired(BaseException):
@@ -102,6 +155,14 @@ class AwsSession:
         self._sent = False
         self._armed = False
 
+    @overload
+    def client(
+        self, service: Literal["secretsmanager"], *, attempts: int | None = None
+    ) -> SecretsManagerClient: ...
+
+    @overload
+    def client(self, service: Literal["ssm"], *, attempts: int | None = None) -> SSMClient: ...
+
     def client(self, service: str, *, attempts: int | None = None) -> Any:
         """The command's client for ``service``; ``attempts`` overrides botocore's retries
         (1: the caller retries itself, as Parameter Store writes do)."""
@@ -111,7 +172,7 @@ class AwsSession:
         if not self.region:
             raise RemoteError(
                 "no AWS region is set",
-                hint="Set [backend] region in .secretsync.toml, pass --region, or set AWS_REGION.",
+                hint="Set [backend] region in .secretsync.toml, or AWS_REGION.",
             )
         environ = self._environ
         _check_endpoints(environ)
@@ -124,6 +185,8 @@ class AwsSession:
             )
             if self._session is None:
                 self._session = botocore.session.Session(profile=self.profile)
+                self._session.register_component("data_loader", _loader())
+                aws_endpoints.register(self._session, _loader(), environ)
                 share_cli_cache(self._session, self.profile_name)
             config = botocore.config.Config(
                 connect_timeout=seconds_from(
@@ -234,16 +297,11 @@ def describe_aws_error(
     """
     from botocore import exceptions as bce
 
-    login = f"aws sso login --profile {profile}" if profile else "aws sso login"
+    # Only when something failed: the table of AWS's failures is not loaded otherwise.
+    from secretsync_hooks.backends.aws_errors import describe_botocore_error, describe_client_error
+
     if isinstance(exc, NoTerminalForMfa):
         return no_terminal_error(str(exc))
-    if isinstance(exc, bce.SSLError):
-        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "AWS")
-        return AwsUnavailableError(
-            f"the TLS certificate of {endpoint} could not be verified ({action})",
-            hint="If your network inspects TLS (a corporate proxy), point AWS_CA_BUNDLE at its "
-            "CA certificate (a PEM file); otherwise check the endpoint and your clock.",
-        )
     if isinstance(exc, _NotAws):
         return AwsUnavailableError(
             f"{exc.endpoint} did not answer like AWS for {action} "
@@ -255,58 +313,7 @@ def describe_aws_error(
         code = error_code(exc) or "Unknown"
         message = str(exc.response.get("Error", {}).get("Message", ""))
         return describe_client_error(code, message, action, resource, profile)
-    if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
-        return AwsUnavailableError(
-            "no AWS credentials found",
-            hint="Configure credentials (`aws configure`, `aws sso login --profile NAME`, or "
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or pass --profile.",
-        )
-    if isinstance(exc, bce.ProfileNotFound):
-        return AwsUnavailableError(
-            f"the AWS profile {profile!r} is not configured",
-            hint="List profiles with `aws configure list-profiles`; fix --profile, "
-            "[backend] profile or AWS_PROFILE.",
-        )
-    if isinstance(exc, bce.NoRegionError):
-        return RemoteError(
-            "no AWS region is set",
-            hint="Set [backend] region in .secretsync.toml, pass --region, or set AWS_REGION.",
-        )
-    sso_errors = tuple(
-        getattr(bce, name)
-        for name in ("SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError")
-        if hasattr(bce, name)
-    )
-    if sso_errors and isinstance(exc, sso_errors):
-        return AwsUnavailableError(
-            "your AWS SSO session has expired or was never started",
-            hint=f"Run `{login}` and retry.",
-        )
-    if isinstance(exc, bce.ConnectTimeoutError | bce.EndpointConnectionError):
-        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "AWS")
-        return AwsUnavailableError(
-            f"cannot reach {endpoint} for {action}",
-            hint="Check your network, or AWS_ENDPOINT_URL if you use a local endpoint.",
-        )
-    if isinstance(exc, bce.ReadTimeoutError):
-        return AwsUnavailableError(
-            f"AWS did not answer {action} on {resource} in time",
-            hint="Retry; raise SECRETSYNC_READ_TIMEOUT (seconds) on a slow network.",
-        )
-    if isinstance(exc, bce.ParamValidationError):
-        # botocore's report quotes the offending parameter's value: never repeat it.
-        return RemoteError(
-            f"botocore refused the request parameters for {action} on {resource}",
-            hint="Rerun with --debug for botocore's report (known values are masked there).",
-        )
-    if isinstance(exc, bce.BotoCoreError):
-        # Some botocore messages quote the response body (ResponseParserError): name the
-        # kind of failure only.
-        return AwsUnavailableError(
-            f"AWS request {action} on {resource} failed ({type(exc).__name__})",
-            hint="Rerun with --debug for botocore's report (known values are masked there).",
-        )
-    return None
+    return describe_botocore_error(exc, action, resource, profile)
 
 
 class _NotAws(Exception):

@@ -9,7 +9,7 @@ validation error can quote the value it refused.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from secretsync_hooks.errors import AwsUnavailableError, RemoteError
 from secretsync_hooks.text import clean
@@ -57,8 +57,7 @@ _KMS_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(NamedTuple):
     codes: frozenset[str]
     message: str  # formatted with action, resource, code
     hint: str | None  # formatted with action, resource, login
@@ -171,3 +170,91 @@ def write_failure_hint(code: str, action: str, resource: str, profile: str | Non
     value), for the report of a write that failed part-way."""
     error = describe_client_error(code, "", action, resource, profile)
     return error.hint
+
+
+class _Failure(NamedTuple):
+    names: tuple[str, ...]  # botocore exception classes, the first match wins
+    message: str  # formatted with action, resource, endpoint, profile
+    hint: str  # formatted with login
+    unavailable: bool = True
+
+
+# botocore's own exceptions (no AWS answer), most specific first: SSLError is a kind of
+# EndpointConnectionError.
+_FAILURES = (
+    _Failure(
+        ("NoCredentialsError", "PartialCredentialsError"),
+        "no AWS credentials found",
+        "Configure credentials (`aws configure`, `aws sso login --profile NAME`, or "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or choose another profile.",
+    ),
+    _Failure(
+        ("ProfileNotFound",),
+        "the AWS profile {profile!r} is not configured",
+        "List profiles with `aws configure list-profiles`; fix the profile you named, "
+        "[backend] profile or AWS_PROFILE.",
+    ),
+    _Failure(
+        ("NoRegionError",),
+        "no AWS region is set",
+        "Set [backend] region in .secretsync.toml, or AWS_REGION.",
+        unavailable=False,
+    ),
+    _Failure(
+        ("SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError"),
+        "your AWS SSO session has expired or was never started",
+        "Run `{login}` and retry.",
+    ),
+    _Failure(
+        ("SSLError",),
+        "the TLS certificate of {endpoint} could not be verified ({action})",
+        "If your network inspects TLS (a corporate proxy), point AWS_CA_BUNDLE at its CA "
+        "certificate (a PEM file); otherwise check the endpoint and your clock.",
+    ),
+    _Failure(
+        ("ConnectTimeoutError", "EndpointConnectionError"),
+        "cannot reach {endpoint} for {action}",
+        "Check your network, or AWS_ENDPOINT_URL if you use a local endpoint.",
+    ),
+    _Failure(
+        ("ReadTimeoutError",),
+        "AWS did not answer {action} on {resource} in time",
+        "Retry; raise SECRETSYNC_READ_TIMEOUT (seconds) on a slow network.",
+    ),
+    _Failure(
+        # botocore's report quotes the offending parameter's value: never repeat it.
+        ("ParamValidationError",),
+        "botocore refused the request parameters for {action} on {resource}",
+        "Rerun with --debug for botocore's report (known values are masked there).",
+        unavailable=False,
+    ),
+    _Failure(
+        # Some botocore messages quote the response body (ResponseParserError): name the
+        # kind of failure only.
+        ("BotoCoreError",),
+        "AWS request {action} on {resource} failed ({kind})",
+        "Rerun with --debug for botocore's report (known values are masked there).",
+    ),
+)
+
+
+def describe_botocore_error(
+    exc: BaseException, action: str, resource: str, profile: str | None
+) -> RemoteError | None:
+    """The user-facing error for one of botocore's own exceptions; None for any other."""
+    from botocore import exceptions as bce
+
+    fields = {
+        "action": action,
+        "resource": resource,
+        "profile": profile,
+        "endpoint": getattr(exc, "kwargs", {}).get("endpoint_url", "AWS"),
+        "kind": type(exc).__name__,
+        "login": f"aws sso login --profile {profile}" if profile else "aws sso login",
+    }
+    for failure in _FAILURES:
+        classes = tuple(getattr(bce, name) for name in failure.names if hasattr(bce, name))
+        if classes and isinstance(exc, classes):
+            kind = AwsUnavailableError if failure.unavailable else RemoteError
+            return kind(failure.message.format(**fields), hint=failure.hint.format(**fields))
+    return None

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from secretsync_hooks import interrupts, text
 from secretsync_hooks.backends.aws import AwsSession, error_code
@@ -24,16 +24,19 @@ from secretsync_hooks.backends.aws_errors import write_failure_hint
 from secretsync_hooks.backends.base import (
     ApplyResult,
     Backend,
-    PartialApplyError,
     Progress,
     RemoteSnapshot,
-    WriteConflict,
     check_unicode,
-    interrupted_report,
 )
 from secretsync_hooks.backends.ratelimit import AdaptivePace
 from secretsync_hooks.config import ParameterStoreSettings
-from secretsync_hooks.errors import RemoteError, SecretSyncError
+from secretsync_hooks.errors import (
+    PartialApplyError,
+    RemoteError,
+    SecretSyncError,
+    WriteConflict,
+    interrupted_report,
+)
 from secretsync_hooks.models import Action, KeyOp, SyncPlan
 
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -49,6 +52,9 @@ BACKOFF = {"TooManyUpdates", "ServiceUnavailable", "InternalServerError", "Inter
 MAX_ATTEMPTS = 8  # for 5xx, TooManyUpdates and dropped connections
 MAX_THROTTLED = 30  # throttling is expected under a low quota: the pace slows instead
 
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
+
 T = TypeVar("T")
 
 
@@ -60,6 +66,7 @@ class _Invalid:
 
 class ParameterStoreBackend(Backend):
     kind = "parameter_store"
+    writes_per_key = True
 
     def __init__(
         self,
@@ -79,11 +86,11 @@ class ParameterStoreBackend(Backend):
         self._existing: dict[str, dict[str, Any]] = {}  # metadata read by validate()
 
     @property
-    def _client(self) -> Any:
+    def _client(self) -> SSMClient:
         return self._session.client("ssm")
 
     @property
-    def _writer(self) -> Any:
+    def _writer(self) -> SSMClient:
         # Writes retry in _retrying, paced: botocore's own backoff would hide the throttling.
         return self._session.client("ssm", attempts=1)
 

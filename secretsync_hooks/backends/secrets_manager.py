@@ -12,7 +12,7 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from secretsync_hooks import interrupts, text
 from secretsync_hooks.backends.aws import AwsSession, error_code
@@ -22,12 +22,15 @@ from secretsync_hooks.backends.base import (
     Backend,
     Progress,
     RemoteSnapshot,
-    WriteConflict,
     check_unicode,
 )
 from secretsync_hooks.config import SecretsManagerSettings
-from secretsync_hooks.errors import Interrupted, RefusedError, RemoteError
+from secretsync_hooks.errors import Interrupted, RefusedError, RemoteError, WriteConflict
 from secretsync_hooks.models import SyncPlan
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_secretsmanager.type_defs import CreateSecretResponseTypeDef
 
 MAX_SECRET_BYTES = 65_536
 _NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
@@ -78,7 +81,7 @@ class SecretsManagerBackend(Backend):
             )
 
     @property
-    def _client(self) -> Any:
+    def _client(self) -> SecretsManagerClient:
         return self._session.client("secretsmanager")
 
     # -- reading ---------------------------------------------------------------------------
@@ -137,9 +140,13 @@ class SecretsManagerBackend(Backend):
         with the same code.  One DescribeSecret tells them apart; without permission for it,
         AWS's documented wording does ("...can't find the specified secret value for staging
         label: AWSCURRENT" against "...can't find the specified secret.")."""
+        arn = None
         try:
             with self._session.translate("secretsmanager:DescribeSecret", f"secret {self.target}"):
                 described = self._client.describe_secret(SecretId=self.target)
+            if described.get("DeletedDate"):
+                raise self._scheduled_for_deletion()
+            arn = described.get("ARN")
         except RemoteError as exc:
             if exc.code == "ResourceNotFoundException":
                 return RemoteSnapshot(values={}, exists=False)
@@ -147,10 +154,7 @@ class SecretsManagerBackend(Backend):
                 raise
             if "secret value" not in aws_message.lower():
                 return RemoteSnapshot(values={}, exists=False)
-            described = {}
-        if described.get("DeletedDate"):
-            raise self._scheduled_for_deletion()
-        return RemoteSnapshot(values={}, exists=True, no_value=True, identity=described.get("ARN"))
+        return RemoteSnapshot(values={}, exists=True, no_value=True, identity=arn)
 
     def _raise_if_scheduled_for_deletion(self) -> None:
         """InvalidRequestException has several causes; a DeletedDate says it is this one."""
@@ -276,7 +280,7 @@ class SecretsManagerBackend(Backend):
                     "nothing was written",
                     hint="Run the command again to create it.",
                 )
-            _raise_conflicts(self.target, plan, snapshot, fresh)
+            _refuse_touched_keys_changed_since(self.target, plan, snapshot, fresh)
             merged = plan.applied_to(fresh.values)
             if merged == dict(fresh.values):
                 return ApplyResult(applied=(), version=fresh.version)
@@ -313,7 +317,7 @@ class SecretsManagerBackend(Backend):
             kwargs["Description"] = self.settings.description
         if self.settings.tags:
             kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in self.settings.tags.items()]
-        response: dict[str, Any] | None = None
+        response: CreateSecretResponseTypeDef | None = None
         try:
             with interrupts.critical():  # one call: let it finish, then report exactly
                 response = self._create_call(kwargs)
@@ -326,10 +330,10 @@ class SecretsManagerBackend(Backend):
         version = response.get("VersionId", token)
         return ApplyResult(applied=plan.ops, version=version, identity=response.get("ARN"))
 
-    def _create_call(self, kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    def _create_call(self, kwargs: dict[str, Any]) -> CreateSecretResponseTypeDef | None:
         with self._session.translate("secretsmanager:CreateSecret", f"secret {self.target}"):
             try:
-                response: dict[str, Any] = self._client.create_secret(**kwargs)
+                response = self._client.create_secret(**kwargs)
             except Exception as exc:
                 code = error_code(exc)
                 if code == "ResourceExistsException":
@@ -467,7 +471,7 @@ def _document(merged: Mapping[str, str], json_texts: Mapping[str, str], touched:
     return "{" + ",".join(parts) + "}"
 
 
-def _raise_conflicts(
+def _refuse_touched_keys_changed_since(
     target: str, plan: SyncPlan, snapshot: RemoteSnapshot, fresh: RemoteSnapshot
 ) -> None:
     """Refuse if a key the plan touches changed remotely since ``snapshot``.

@@ -11,10 +11,12 @@ import json
 import re
 from typing import Any
 
+from secretsync_hooks.config import Config
 from secretsync_hooks.differ import Comparison
 from secretsync_hooks.masking import ValuePolicy
 from secretsync_hooks.models import Action
-from secretsync_hooks.sync import SyncOutcome, Workspace
+from secretsync_hooks.sync import SyncOutcome
+from secretsync_hooks.workspace import Workspace
 
 SCHEMA = 2  # 2: three-way states, "base" and "detail"
 
@@ -41,17 +43,18 @@ def header(workspace: Workspace, command: str) -> dict[str, Any]:
             "version": snapshot.version_label,
             "last_changed": _when(snapshot.last_changed),
         },
-        "warnings": list(workspace.warnings),
+        "warnings": [*config.warnings, *workspace.warnings],
         "base": _base(workspace),
         "two_way_reason": workspace.two_way_reason,
     }
 
 
 def _base(workspace: Workspace) -> dict[str, Any] | None:
-    base = workspace.base
-    if base is None:
+    """The record of the last sync ("base" in the schema, as in git's merge base)."""
+    last = workspace.last_sync
+    if last is None:
         return None
-    return {"recorded_at": _when(base.recorded_at), "remote_version": base.remote_version}
+    return {"recorded_at": _when(last.recorded_at), "remote_version": last.remote_version}
 
 
 def entries(comparison: Comparison, policy: ValuePolicy, *, everything: bool) -> list[Any]:
@@ -118,6 +121,25 @@ def outcome_document(
 # Characters JSON allows raw inside strings that still reorder or break lines on a terminal
 # (bidirectional controls, line separators, C1 controls): written as \uXXXX escapes.
 _TERMINAL_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def config_document(config: Config, keys: list[str] | None) -> dict[str, Any]:
+    """``secretsync config``: the resolved settings, their sources, the .env's key names."""
+    return {
+        "schema": SCHEMA,
+        "command": "config",
+        "config": str(config.path),
+        "environment": config.environment,
+        "environments": list(config.environments),
+        "backend": config.backend,
+        "target": config.target,
+        "region": config.region,
+        "profile": config.profile,
+        "env_file": str(config.env_file),
+        "sources": dict(config.sources),
+        "warnings": list(config.warnings),
+        "keys": keys,
+    }
 
 
 def dumps(document: dict[str, Any]) -> str:

@@ -1,107 +1,34 @@
-"""Rendering for people: rich tables on stdout, notes and progress on stderr.
+"""Rendering for people: tables and lines on stdout, notes, warnings and hints on stderr.
 
-Readable at 80 columns.  Without a TTY (or with ``NO_COLOR`` / ``--color never``) there is no
-colour and no box art.  Every user- or AWS-supplied text goes through ``Text`` so a key named
-``[red]x`` prints literally.  rich is imported only when something needs it (a table, colour,
-a progress bar): a plain in-sync answer in a pipe or a hook does not pay for it.
+Readable at 80 columns.  Every key is printed with control characters escaped, through rich's
+``Text`` so that a key named ``[red]x`` prints literally.
 """
 
 from __future__ import annotations
 
 import datetime
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
 
 from secretsync_hooks import text
-from secretsync_hooks.backends.base import Progress
+from secretsync_hooks.config import Config
 from secretsync_hooks.differ import Comparison, looks_replaced
 from secretsync_hooks.formatters.hints import fix_commands
+from secretsync_hooks.formatters.output import Output
+from secretsync_hooks.formatters.rows import aligned, settings_rows
+from secretsync_hooks.formatters.states import STATES
 from secretsync_hooks.masking import MASK, ValuePolicy
 from secretsync_hooks.models import Action, DiffState, Direction
-from secretsync_hooks.sync import SyncOutcome, Workspace
+from secretsync_hooks.sync import SyncOutcome
+from secretsync_hooks.workspace import Workspace
 
 if TYPE_CHECKING:
-    from rich.console import Console
     from rich.table import Table
 
-STATE_LABELS = {
-    DiffState.LOCAL_ONLY: ("local-only", "green"),
-    DiffState.REMOTE_ONLY: ("remote-only", "cyan"),
-    DiffState.CHANGED: ("changed", "yellow"),
-    DiffState.UNCHANGED: ("unchanged", "dim"),
-    DiffState.LOCAL_MODIFIED: ("local-modified", "green"),
-    DiffState.LOCAL_ADDED: ("local-added", "green"),
-    DiffState.LOCAL_DELETED: ("local-deleted", "green"),
-    DiffState.REMOTE_MODIFIED: ("remote-modified", "cyan"),
-    DiffState.REMOTE_ADDED: ("remote-added", "cyan"),
-    DiffState.REMOTE_DELETED: ("remote-deleted", "cyan"),
-    DiffState.CONFLICT: ("conflict", "bold red"),
+_VERBS = {
+    Action.ADD: ("add", "added"),
+    Action.UPDATE: ("update", "updated"),
+    Action.DELETE: ("delete", "deleted"),
 }
-PROGRESS_THRESHOLD = 5  # a bar only for pushes with more writes than this
-
-
-class Output:
-    """stdout for results, stderr for diagnostics; rich consoles made only when needed."""
-
-    def __init__(
-        self,
-        color: str = "auto",
-        *,
-        stdout: TextIO | None = None,
-        stderr: TextIO | None = None,
-        width: int | None = None,
-    ) -> None:
-        self.color = color
-        self._streams = (stdout, stderr)
-        self._consoles: dict[bool, Console] = {}
-        self.width = width
-
-    def stream(self, err: bool = False) -> TextIO:
-        given = self._streams[1 if err else 0]
-        return given or (sys.stderr if err else sys.stdout)
-
-    def styled(self, err: bool = False) -> bool:
-        """Whether colour and box art are on for that stream."""
-        if self.color == "never" or os.environ.get("NO_COLOR"):
-            return False
-        if self.color == "always":
-            return True
-        stream = self.stream(err)
-        return bool(getattr(stream, "isatty", lambda: False)())
-
-    def console(self, err: bool = False) -> Console:
-        if err not in self._consoles:
-            from rich.console import Console
-
-            styled = self.styled(err)
-            options: dict[str, Any] = {"highlight": False, "soft_wrap": True, "stderr": err}
-            if styled:
-                options["force_terminal"] = True
-            else:
-                options.update(no_color=True, color_system=None, force_terminal=False)
-            if self.width is not None:
-                options["width"] = self.width
-            self._consoles[err] = Console(file=self.stream(err), **options)
-        return self._consoles[err]
-
-    def line(self, message: str, *, style: str = "", err: bool = False) -> None:
-        """One line of plain text: through rich only when it is styled; control characters
-        (from a key name, a file name) escaped either way."""
-        message = text.clean(message)
-        if self.styled(err):
-            from rich.text import Text
-
-            self.console(err).print(Text(message, style=style))
-        else:
-            stream = self.stream(err)
-            stream.write(message + "\n")
-            stream.flush()
-
-    def table(self, table: Table) -> None:
-        self.console().print(table)
 
 
 def _where(workspace: Workspace) -> str:
@@ -129,46 +56,64 @@ def comparison_table(
     table.add_column("LOCAL", overflow="fold", ratio=2)
     table.add_column("REMOTE", overflow="fold", ratio=2)
     for entry in comparison.entries if everything else comparison.differing:
-        label, style = STATE_LABELS[entry.state]
+        state = STATES[entry.state]
         shown = policy.visible(entry.key, entry.local, entry.remote)
         local = entry.local if shown or entry.local is None else MASK
         remote = entry.remote if shown or entry.remote is None else MASK
         table.add_row(
             Text(text.shown(entry.key)),
-            Text(label, style=style),
+            Text(state.label, style=state.style),
             Text("-" if local is None else local),
             Text("-" if remote is None else remote),
         )
     return table
 
 
-def summary_line(comparison: Comparison) -> str:
-    counts = comparison.summary()
-    parts = [
-        f"{counts[state.value]} {STATE_LABELS[state][0]}"
+def counts(comparison: Comparison) -> str:
+    """The states that occur, with their counts (``1 local-only, 2 changed``)."""
+    summary = comparison.summary()
+    return ", ".join(
+        f"{summary[state.value]} {STATES[state].label}"
         for state in comparison.states
-        if state is not DiffState.UNCHANGED and counts[state.value]
-    ]
-    unchanged = counts[DiffState.UNCHANGED.value]
-    what = "key sets" if comparison.keys_only else "keys"
-    if not parts:
-        return f"In sync: {unchanged} {what} agree."
-    return f"Out of sync: {', '.join(parts)}; {unchanged} unchanged."
+        if state is not DiffState.UNCHANGED and summary[state.value]
+    )
 
 
-def fix_hints(comparison: Comparison, workspace: Workspace) -> list[str]:
-    return fix_commands(
+def summary_line(comparison: Comparison) -> str:
+    unchanged = comparison.summary()[DiffState.UNCHANGED.value]
+    what = "key name" if comparison.keys_only else "key"
+    if comparison.in_sync:
+        verb = "agrees" if unchanged == 1 else "agree"
+        return f"In sync: {text.count(unchanged, what)} {verb}."
+    return f"Out of sync: {counts(comparison)}; {unchanged} unchanged."
+
+
+def _hints(output: Output, workspace: Workspace, comparison: Comparison) -> None:
+    if comparison.in_sync:
+        return
+    for hint in fix_commands(
         comparison,
         remote_exists=workspace.snapshot.exists,
         remote_name=workspace.remote_name,
         env_name=workspace.config.env_file.name,
-    )
+    ):
+        output.line(hint, err=True)
 
 
 def render_notes(output: Output, workspace: Workspace, comparison: Comparison) -> None:
-    """Why a comparison is two-way although an earlier sync was recorded: one line."""
+    """Warnings, and why a comparison is two-way although an earlier sync was recorded."""
+    render_warnings(output, workspace.warnings)
     if workspace.two_way_reason and not comparison.three_way and not comparison.keys_only:
         output.line(f"note: comparing two-way: {workspace.two_way_reason}", err=True)
+
+
+def _opening(output: Output, workspace: Workspace, comparison: Comparison, quiet: bool) -> bool:
+    """What every renderer prints first (warnings, the note); whether to go on (not quiet)."""
+    if quiet:
+        render_warnings(output, workspace.warnings)
+        return False
+    render_notes(output, workspace, comparison)
+    return True
 
 
 def render_comparison(
@@ -180,18 +125,16 @@ def render_comparison(
     verbose: bool = False,
     quiet: bool = False,
 ) -> None:
-    render_warnings(output, workspace.warnings)
-    if quiet:
+    if not _opening(output, workspace, comparison, quiet):
         return
-    render_notes(output, workspace, comparison)
     output.line(_where(workspace))
-    if workspace.base is not None and comparison.three_way:
-        output.line(f"Compared with the last sync, {_format_time(workspace.base.recorded_at)}.")
+    last = workspace.last_sync
+    if last is not None and comparison.three_way:
+        output.line(f"Compared with the last sync, {_format_time(last.recorded_at)}.")
     if comparison.differing or verbose:
         output.table(comparison_table(output, comparison, policy, everything=verbose))
     output.line(summary_line(comparison))
-    for hint in fix_hints(comparison, workspace) if not comparison.in_sync else []:
-        output.line(hint, err=True)
+    _hints(output, workspace, comparison)
 
 
 def render_status(
@@ -202,60 +145,57 @@ def render_status(
     *,
     quiet: bool = False,
 ) -> None:
-    render_warnings(output, workspace.warnings)
-    if quiet:
+    if not _opening(output, workspace, comparison, quiet):
         return
-    render_notes(output, workspace, comparison)
-    config = workspace.config
-    snapshot = workspace.snapshot
-
-    def source(name: str) -> str:
-        where = config.source(name)
-        return f" (from {where})" if where and where != "default" else ""
-
-    remote = "does not exist yet (`secretsync push` creates it)"
-    if snapshot.no_value:
-        remote = "exists, no value yet (`secretsync push` fills it)"
-    elif snapshot.exists:
-        remote = f"exists, version {snapshot.version_label or 'unknown'}"
-        if snapshot.last_changed is not None:
-            remote += f", last changed {_format_time(snapshot.last_changed)}"
-    local = workspace.local
-    rows = [
-        ("config", str(config.path)),
-        ("environment", (config.environment or "(top level)") + source("environment")),
-        ("backend", config.backend + source("backend")),
-        ("target", config.target),
-        ("region", f"{config.region or '(none)'}{source('region')}"),
-        ("profile", config.profile_label + source("profile")),
-        (
-            "env file",
-            f"{config.env_file} ({len(local.keys())} keys)"
-            if local.existed
-            else f"{config.env_file} (does not exist)",
-        ),
-        ("remote", remote),
-    ]
+    rows = settings_rows(workspace.config)
+    rows.append(("env keys", _env_keys(workspace)))
+    rows.append(("remote", _remote(workspace)))
     if ignored:
-        shown = text.keys(ignored[:5]) + (
-            f", ... ({len(ignored)} in all)" if len(ignored) > 5 else ""
-        )
-        rows.append(("ignored", f"deeper parameters, not managed: {shown}"))
-    base = workspace.base
-    last = "none recorded yet (comparing two-way)"
-    if base is not None:
-        last = f"{_format_time(base.recorded_at)}, remote version {base.remote_version or '?'}"
-    rows.append(("last sync", last))
-    counts = comparison.summary()
+        more = f", ... ({len(ignored)} in all)" if len(ignored) > 5 else ""
+        rows.append(("ignored", f"deeper parameters, not managed: {text.keys(ignored[:5])}{more}"))
+    last = workspace.last_sync
     rows.append(
-        ("keys", ", ".join(f"{counts[s.value]} {STATE_LABELS[s][0]}" for s in comparison.states))
+        (
+            "last sync",
+            f"{_format_time(last.recorded_at)}, remote version {last.remote_version or '?'}"
+            if last is not None
+            else "none recorded yet (comparing two-way)",
+        )
     )
+    rows.append(("keys", counts(comparison) or f"{len(comparison.entries)} agree"))
     rows.append(("state", "in sync" if comparison.in_sync else "OUT OF SYNC"))
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        output.line(f"{name:<{width}}  {value}")
-    for hint in fix_hints(comparison, workspace) if not comparison.in_sync else []:
-        output.line(hint, err=True)
+    for line in aligned(rows):
+        output.line(line)
+    _hints(output, workspace, comparison)
+
+
+def _env_keys(workspace: Workspace) -> str:
+    if not workspace.local.existed:
+        return "(the file does not exist)"
+    return text.count(len(workspace.local.keys()), "key")
+
+
+def _remote(workspace: Workspace) -> str:
+    snapshot = workspace.snapshot
+    if snapshot.no_value:
+        return "exists, no value yet (`secretsync push` fills it)"
+    if not snapshot.exists:
+        return "does not exist yet (`secretsync push` creates it)"
+    remote = f"exists, version {snapshot.version_label or 'unknown'}"
+    if snapshot.last_changed is not None:
+        remote += f", last changed {_format_time(snapshot.last_changed)}"
+    return remote
+
+
+def render_config(output: Output, config: Config, keys: list[str] | None) -> None:
+    """The resolved settings and where each came from, and the .env's key names."""
+    rows = settings_rows(config)
+    listed = "(the file does not exist)" if keys is None else text.count(len(keys), "key")
+    if keys:
+        listed += f": {text.keys(keys)}"
+    rows.append(("env keys", listed))
+    for line in aligned(rows):
+        output.line(line)
 
 
 def render_outcome(
@@ -267,12 +207,9 @@ def render_outcome(
     verbose: bool = False,
     quiet: bool = False,
 ) -> None:
-    render_warnings(output, workspace.warnings)
-    if quiet:
+    if not _opening(output, workspace, outcome.comparison, quiet):
         return
     plan = outcome.plan
-    pushing = outcome.direction is Direction.PUSH
-    where = workspace.remote_name if pushing else str(workspace.config.env_file)
     if plan.is_empty:
         output.line(f"Nothing to {outcome.direction.value}: {summary_line(outcome.comparison)}")
         if outcome.held_back:
@@ -281,44 +218,38 @@ def render_outcome(
     if outcome.dry_run or verbose:
         output.line(_where(workspace))
         output.table(comparison_table(output, outcome.comparison, policy, everything=verbose))
+    ops = outcome.result.applied if outcome.result is not None else plan.ops
+    tense = 0 if outcome.dry_run else 1
     parts = []
-    verbs = {Action.ADD: "add", Action.UPDATE: "update", Action.DELETE: "delete"}
-    source = outcome.result.applied if outcome.result is not None else plan.ops
-    for action, verb in verbs.items():
-        keys = [op.key for op in source if op.action is action]
+    for action, verbs in _VERBS.items():
+        keys = [op.key for op in ops if op.action is action]
         if keys:
-            parts.append(f"{verb} {len(keys)} ({text.keys(keys)})")
+            parts.append(f"{verbs[tense]} {len(keys)} ({text.keys(keys)})")
     if outcome.dry_run:
-        line = f"Dry run: {outcome.direction.value} would {'; '.join(parts)} in {where}."
-        output.line(line)
+        verb = outcome.direction.value
+        output.line(f"Dry run: {verb} would {'; '.join(parts)} in {outcome.destination}.")
         if outcome.refusal:
             output.line(f"Needs --force: {outcome.refusal}.")
         output.line("Nothing was changed.")
         return
-    done = "Pushed to" if pushing else "Pulled into"
-    past = "; ".join(
-        p.replace("add", "added", 1).replace("update", "updated", 1).replace("delete", "deleted", 1)
-        for p in parts
-    )
-    output.line(f"{done} {where}: {past or 'nothing'}.")
-    version = outcome.version
-    if pushing and version:
-        output.line(f"Remote version now {version}.")
+    done = "Pushed to" if outcome.direction is Direction.PUSH else "Pulled into"
+    output.line(f"{done} {outcome.destination}: {'; '.join(parts) or 'nothing'}.")
+    if outcome.direction is Direction.PUSH and outcome.version:
+        output.line(f"Remote version now {outcome.version}.")
 
 
 def _held_back_hint(workspace: Workspace, outcome: SyncOutcome) -> str:
     keys = text.keys(outcome.held_back)
-    pushing = outcome.direction is Direction.PUSH
-    if pushing:
-        where = f"not in {workspace.config.env_file.name}"
-        if looks_replaced(outcome.comparison) is not None:
-            return (
-                f"{len(outcome.held_back)} keys of {workspace.remote_name} are {where}: if "
-                f"{workspace.config.env_file.name} was lost or replaced, do not prune; "
-                "`secretsync diff --verbose` shows every key."
-            )
-        return f"{keys}: {where}; `secretsync push --prune` would delete them in AWS."
-    return f"{keys}: not in AWS; `secretsync pull --prune` would drop them from your file."
+    name = workspace.config.env_file.name
+    if outcome.direction is Direction.PULL:
+        return f"{keys}: not in AWS; `secretsync pull --prune` would drop them from {name}."
+    if looks_replaced(outcome.comparison) is not None:
+        return (
+            f"{len(outcome.held_back)} keys of {workspace.remote_name} are not in {name}: if "
+            f"{name} was lost or replaced, do not prune; `secretsync diff --verbose` shows "
+            "every key."
+        )
+    return f"{keys}: not in {name}; `secretsync push --prune` would delete them in AWS."
 
 
 def render_warnings(output: Output, warnings: list[str]) -> None:
@@ -331,29 +262,3 @@ def _format_time(value: datetime.datetime) -> str:
         value = value.astimezone(datetime.timezone.utc)
         return value.strftime("%Y-%m-%d %H:%M:%S UTC")
     return value.strftime("%Y-%m-%d %H:%M:%S")
-
-
-@contextmanager
-def progress_bar(output: Output, total: int, description: str) -> Iterator[Progress | None]:
-    """A progress callback drawing a bar on stderr, or None where a bar makes no sense."""
-    if total <= PROGRESS_THRESHOLD or not output.styled(err=True):
-        yield None
-        return
-    from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as Bar
-
-    with Bar(
-        TextColumn(escape(description)),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=output.console(err=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(description, total=total)
-
-        def advance(done: int, total: int, key: str) -> None:
-            bar.update(task, completed=done)
-
-        yield advance

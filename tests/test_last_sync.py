@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 
 from secretsync_hooks.cli import cli
 from secretsync_hooks.config import Overrides, load_config
-from secretsync_hooks.sync_base import BaseError, BaseStore, git_dir, state_dir
+from secretsync_hooks.errors import LastSyncError
+from secretsync_hooks.last_sync import LastSyncStore, git_dir, state_dir
 from tests.helpers import Remote, key_file, write_config
 
 CANARY = "Zq9Xw8Cv7Bn6Ml5Kj4Hg"
@@ -59,8 +60,8 @@ def test_fingerprints_are_keyed_per_user_and_the_key_is_never_in_git(
     synced: Path, tmp_path: Path
 ) -> None:
     config = load_config(environ={})
-    mine = BaseStore(config, environ={"XDG_STATE_HOME": str(tmp_path / "me")})
-    theirs = BaseStore(config, environ={"XDG_STATE_HOME": str(tmp_path / "them")})
+    mine = LastSyncStore(config, environ={"XDG_STATE_HOME": str(tmp_path / "me")})
+    theirs = LastSyncStore(config, environ={"XDG_STATE_HOME": str(tmp_path / "them")})
     assert mine.fingerprint("K", "v") != theirs.fingerprint("K", "v")
     assert mine.fingerprint("K", "v") == mine.fingerprint("K", "v")
     assert mine.fingerprint("K", "v") != mine.fingerprint("J", "v")
@@ -73,8 +74,10 @@ def test_a_copied_git_directory_carries_records_nobody_else_can_use(
     # Someone with a copy of .git (a Docker build context, an exposed /.git) has the records
     # but not the key: their fingerprints cannot be tested against guesses, and secretsync
     # itself, under another key, sees records made under another key.
-    stranger = BaseStore(load_config(environ={}), environ={"XDG_STATE_HOME": str(tmp_path / "x")})
-    with pytest.raises(BaseError, match="recorded with another fingerprint key"):
+    stranger = LastSyncStore(
+        load_config(environ={}), environ={"XDG_STATE_HOME": str(tmp_path / "x")}
+    )
+    with pytest.raises(LastSyncError, match="recorded with another fingerprint key"):
         stranger.load()
 
 
@@ -136,8 +139,8 @@ def test_a_corrupt_base_is_reported_once_and_ignored(synced: Path, damage: bytes
 
 def test_a_missing_key_makes_the_base_unusable(synced: Path) -> None:
     key_file().unlink()
-    store = BaseStore(load_config(environ={}))
-    with pytest.raises(BaseError, match="recorded with another fingerprint key"):
+    store = LastSyncStore(load_config(environ={}))
+    with pytest.raises(LastSyncError, match="recorded with another fingerprint key"):
         store.load()
 
 
@@ -146,8 +149,8 @@ def test_a_base_for_another_remote_is_not_trusted(synced: Path) -> None:
     document = json.loads(base.read_text())
     document["target"] = "someone/else"
     base.write_text(json.dumps(document))
-    with pytest.raises(BaseError, match="another pairing"):
-        BaseStore(load_config(environ={})).load()
+    with pytest.raises(LastSyncError, match="another pairing"):
+        LastSyncStore(load_config(environ={})).load()
 
 
 def test_outside_git_the_base_goes_to_the_state_dir(
@@ -171,7 +174,9 @@ def test_git_dir_follows_a_gitdir_file(tmp_path: Path) -> None:
     (tree / "sub").mkdir(parents=True)
     (tree / ".git").write_text(f"gitdir: {os.path.relpath(real, tree)}\n")
     assert git_dir(tree / "sub") == real.resolve()
-    assert git_dir(Path("/")) is None or git_dir(Path("/")) == Path("/.git")
+    outside = tmp_path / "plain" / "dir"  # the system's temporary directory: no .git above
+    outside.mkdir(parents=True)
+    assert git_dir(outside) is None
 
 
 def test_diff_in_sync_records_a_base(project: Path, aws: None) -> None:
@@ -186,7 +191,7 @@ def test_diff_in_sync_records_a_base(project: Path, aws: None) -> None:
 
 def test_the_key_file_is_whole_or_absent_even_when_interrupted(project: Path) -> None:
     write_config(project, "secrets_manager")
-    store = BaseStore(load_config(environ={}))
+    store = LastSyncStore(load_config(environ={}))
 
     def killed(*args: object) -> None:
         raise KeyboardInterrupt
@@ -200,4 +205,4 @@ def test_the_key_file_is_whole_or_absent_even_when_interrupted(project: Path) ->
     fingerprint = store.fingerprint("K", "v")
     key = key_file().read_text()
     assert len(bytes.fromhex(key.strip())) == 32
-    assert BaseStore(load_config(environ={})).fingerprint("K", "v") == fingerprint
+    assert LastSyncStore(load_config(environ={})).fingerprint("K", "v") == fingerprint

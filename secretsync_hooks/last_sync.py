@@ -1,6 +1,7 @@
-"""The base: what both sides last agreed on, so a later comparison can tell who changed what.
+"""The record of the last sync: what both sides agreed on, so that a later comparison can
+tell who changed what.
 
-Per pairing, the base records for each key a keyed fingerprint of the agreed value
+Per pairing, the record holds for each key a keyed fingerprint of the agreed value
 (HMAC-SHA256 over the key name and the value) and the remote version it was read at.  Never a
 value, never a plain hash.  The fingerprint key is the user's, in the user's state directory
 (``$XDG_STATE_HOME/secretsync/key``, default ``~/.local/state/secretsync/key``, mode 0600),
@@ -22,12 +23,13 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from secretsync_hooks import trust
 from secretsync_hooks.config import Config
+from secretsync_hooks.errors import LastSyncError
 from secretsync_hooks.fs import FileProblem, read_regular, write_atomic
 
 FORMAT = 2  # 2: bound to a pairing (env file, backend, target, region, identity)
@@ -37,8 +39,7 @@ _RESET_ALL = "secretsync forget --all"
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
-@dataclass(frozen=True)
-class Pairing:
+class Pairing(NamedTuple):
     """What a record of the last sync is about: one .env file and one remote, exactly.
 
     A record made for another pairing says nothing about this one: after syncing ``.env``, a
@@ -79,30 +80,22 @@ class Pairing:
         ]
 
 
-@dataclass(frozen=True)
-class Base:
+class LastSync(NamedTuple):
     """The last agreed state of one pairing."""
 
     recorded_at: datetime.datetime
     remote_version: str | None
-    fingerprints: Mapping[str, str] = field(repr=False)
-    versions: Mapping[str, str] = field(default_factory=dict)
+    fingerprints: Mapping[str, str]
+    versions: Mapping[str, str] = MappingProxyType({})
     pairing: Pairing | None = None
     # The remote's identity as AWS reported it when the record was made (an ARN, which
     # carries the account and region): a same-named secret elsewhere is another remote.
     identity: str | None = None
 
-
-class BaseError(Exception):
-    """The stored base cannot be trusted; it is reported once and ignored.
-
-    ``reset`` is the command that clears it: ``forget`` for one record, ``forget --all``
-    when the fingerprint key itself is damaged (no record can be checked without it).
-    """
-
-    def __init__(self, message: str, *, reset: str = "secretsync forget") -> None:
-        super().__init__(message)
-        self.reset = reset
+    def __repr__(self) -> str:  # fingerprints stay out of logs too
+        return (
+            f"LastSync(recorded_at={self.recorded_at.isoformat()}, keys={len(self.fingerprints)})"
+        )
 
 
 def git_dir(start: Path, environ: Mapping[str, str] | None = None) -> Path | None:
@@ -165,12 +158,12 @@ def _own_directory(directory: Path) -> None:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     st = directory.lstat()
     if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-        raise BaseError(f"{directory} is not a directory (a symbolic link?)")
+        raise LastSyncError(f"{directory} is not a directory (a symbolic link?)")
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
-        raise BaseError(f"{directory} belongs to another user (uid {st.st_uid})")
+        raise LastSyncError(f"{directory} belongs to another user (uid {st.st_uid})")
 
 
-class BaseStore:
+class LastSyncStore:
     """Reads and writes the record of the last sync of one pairing.
 
     One file per pairing: ``base-<environment>-<slot>-<pairing>.json``, where the slot names
@@ -203,15 +196,17 @@ class BaseStore:
                 return None
             return self._create_key()
         except (FileProblem, UnicodeDecodeError) as exc:
-            raise BaseError(
+            raise LastSyncError(
                 f"cannot read {self._key_path}: {_reason(exc)}", reset=_RESET_ALL
             ) from None
         try:
             key = bytes.fromhex(text)
         except ValueError:
-            raise BaseError(f"{self._key_path} is not a hex key", reset=_RESET_ALL) from None
+            raise LastSyncError(f"{self._key_path} is not a hex key", reset=_RESET_ALL) from None
         if len(key) != KEY_BYTES:
-            raise BaseError(f"{self._key_path} holds a key of the wrong length", reset=_RESET_ALL)
+            raise LastSyncError(
+                f"{self._key_path} holds a key of the wrong length", reset=_RESET_ALL
+            )
         self._key = key
         return key
 
@@ -258,36 +253,36 @@ class BaseStore:
         return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
     # -- the base -------------------------------------------------------------------------------
-    def load(self) -> Base | None:
-        """The record of this pairing; None if there is none; :class:`BaseError` if unusable."""
+    def load(self) -> LastSync | None:
+        """The record of this pairing; None if there is none; :class:`LastSyncError` if unusable."""
         base = self._read(self.path)
         if base is not None and base.pairing != self.pairing:
-            raise BaseError(f"{self.path} was recorded for another pairing")
+            raise LastSyncError(f"{self.path} was recorded for another pairing")
         return base
 
-    def _read(self, path: Path) -> Base | None:
+    def _read(self, path: Path) -> LastSync | None:
         try:
             _, raw = read_regular(path, limit=MAX_BYTES, follow_symlinks=False)
         except FileNotFoundError:
             return None
         except (FileProblem, OSError) as exc:
-            raise BaseError(f"cannot read {path}: {_reason(exc)}") from None
+            raise LastSyncError(f"cannot read {path}: {_reason(exc)}") from None
         if self._load_key(create=False) is None:
-            raise BaseError(
+            raise LastSyncError(
                 f"{path} was recorded with another fingerprint key ({self._key_path} is missing)"
             )
         try:
             document = json.loads(raw.decode("utf-8"))
             base = _parse(document)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-            raise BaseError(f"{path} is corrupt ({_reason(exc)})") from None
+            raise LastSyncError(f"{path} is corrupt ({_reason(exc)})") from None
         if document.get("key_id") != self.key_id():
-            raise BaseError(f"{path} was recorded with another fingerprint key")
+            raise LastSyncError(f"{path} was recorded with another fingerprint key")
         return base
 
-    def other_pairing(self) -> Base | None:
+    def other_pairing(self) -> LastSync | None:
         """The newest readable record of this config and environment for another pairing."""
-        found: list[Base] = []
+        found: list[LastSync] = []
         try:
             candidates = [
                 p for p in self.directory.glob(f"{self._prefix}*.json") if p.name != self.path.name
@@ -297,7 +292,7 @@ class BaseStore:
         for candidate in candidates:
             try:
                 base = self._read(candidate)
-            except BaseError:
+            except LastSyncError:
                 continue
             if base is not None and base.pairing is not None:
                 found.append(base)
@@ -329,7 +324,7 @@ class BaseStore:
         try:
             write_atomic(self.path, data, mode=0o600, follow_symlinks=False)
         except FileProblem as exc:
-            raise BaseError(f"cannot write {self.path}: {exc}") from None
+            raise LastSyncError(f"cannot write {self.path}: {exc}") from None
 
     def forget(self) -> bool:
         """Drop the record of this pairing; whether there was one."""
@@ -369,7 +364,7 @@ def _reason(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, ValueError) and str(exc) else type(exc).__name__
 
 
-def _parse(data: Any) -> Base:
+def _parse(data: Any) -> LastSync:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("unknown format")
     pairing = Pairing(
@@ -396,7 +391,7 @@ def _parse(data: Any) -> Base:
             versions[key] = str(item["version"])
     recorded = datetime.datetime.fromisoformat(data["recorded_at"])
     remote_version = data.get("remote_version")
-    return Base(
+    return LastSync(
         recorded_at=recorded,
         remote_version=str(remote_version) if remote_version is not None else None,
         fingerprints=fingerprints,

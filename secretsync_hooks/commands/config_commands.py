@@ -1,0 +1,70 @@
+"""``config`` and ``forget``: what is set where, and dropping the record of the last sync;
+neither asks AWS anything."""
+
+from __future__ import annotations
+
+import click
+
+from secretsync_hooks import options
+from secretsync_hooks.cli import FORMAT, TARGET, Options, command_options
+from secretsync_hooks.commands.sync_commands import _short
+
+
+@command_options(*TARGET, FORMAT, options.DEBUG)
+def config(opts: Options) -> int:
+    """The resolved settings, where each came from, and the .env's key names."""
+    from secretsync_hooks.env_file import EnvFile
+
+    config = opts.load_config()
+    local = EnvFile.load(config.env_file, missing_ok=True)
+    keys = local.keys() if local.existed else None
+    if opts.json:
+        from secretsync_hooks.formatters import json_fmt
+
+        click.echo(json_fmt.dumps(json_fmt.config_document(config, keys)))
+    else:
+        from secretsync_hooks.formatters.terminal import render_config
+
+        render_config(opts.output(), config, keys)
+    return 0
+
+
+@command_options(*TARGET, FORMAT, options.DEBUG)
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Drop every record of this repository, and your fingerprint key.",
+)
+def forget(opts: Options, everything: bool) -> int:
+    """Drop the record of the last sync for this .env and remote.
+
+    The next comparison is two-way, as before the first sync; the next successful sync
+    records a new one. Use it when a record is damaged or no longer describes your setup.
+    """
+    from secretsync_hooks.last_sync import LastSyncStore
+
+    records = LastSyncStore(opts.load_config())
+    if everything:
+        count = records.forget_all()
+        message = f"Dropped {count} record(s) of the last sync in {records.directory}."
+        dropped = count > 0
+    else:
+        dropped = records.forget()
+        message = (
+            f"Dropped the record of the last sync ({records.path})."
+            if dropped
+            else "There was no record of the last sync for this .env and remote."
+        )
+    if opts.json:
+        import json
+
+        click.echo(json.dumps({"command": "forget", "dropped": dropped, "all": everything}))
+    else:
+        click.echo(message)
+    return 0
+
+
+def register(group: click.Group) -> None:
+    group.add_command(click.command("config", short_help=_short(config))(config))
+    group.add_command(click.command("forget", short_help=_short(forget))(forget))

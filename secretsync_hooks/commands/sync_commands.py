@@ -1,0 +1,211 @@
+"""``diff``, ``status``, ``push`` and ``pull``: compare, then bring one side to the other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import click
+
+from secretsync_hooks import options
+from secretsync_hooks.cli import DISPLAY, FORMAT, TARGET, Options, command_options
+from secretsync_hooks.errors import ExitCode, RefusedError
+
+if TYPE_CHECKING:
+    from secretsync_hooks.differ import Comparison
+    from secretsync_hooks.formatters.output import Output
+    from secretsync_hooks.models import Direction
+    from secretsync_hooks.sync import SyncOutcome
+    from secretsync_hooks.workspace import Workspace
+
+READING = (*TARGET, FORMAT, *DISPLAY, options.TIMEOUT, options.DEBUG)
+
+
+def _compared(opts: Options, keys_only: bool) -> tuple[Workspace, Comparison]:
+    from secretsync_hooks.sync import check
+
+    return check(opts.load_config(), opts.redactor, keys_only=keys_only, deadline=opts.timeout)
+
+
+def _exit(comparison: Comparison) -> int:
+    return int(ExitCode.OK if comparison.in_sync else ExitCode.DRIFT)
+
+
+@command_options(*READING, options.KEYS_ONLY)
+def diff(opts: Options) -> int:
+    """Show how the .env differs from AWS. Exit 0 in sync, 1 drift, 2 error."""
+    workspace, comparison = _compared(opts, bool(opts.keys_only))
+    output, policy = opts.output(), opts.policy(workspace.config, keys_only=bool(opts.keys_only))
+    if opts.json:
+        from secretsync_hooks.formatters import json_fmt
+        from secretsync_hooks.formatters.terminal import render_warnings
+
+        render_warnings(output, workspace.warnings)
+        click.echo(
+            json_fmt.dumps(json_fmt.comparison_document(workspace, "diff", comparison, policy))
+        )
+    else:
+        from secretsync_hooks.formatters.terminal import render_comparison
+
+        render_comparison(
+            output,
+            workspace,
+            comparison,
+            policy,
+            verbose=bool(opts.verbose),
+            quiet=bool(opts.quiet),
+        )
+    return _exit(comparison)
+
+
+@command_options(*READING, options.KEYS_ONLY)
+def status(opts: Options) -> int:
+    """Where the settings come from, the remote's version, counts per state."""
+    workspace, comparison = _compared(opts, bool(opts.keys_only))
+    ignored = workspace.ignored()
+    output = opts.output()
+    if opts.json:
+        from secretsync_hooks.formatters import json_fmt
+        from secretsync_hooks.formatters.terminal import render_warnings
+
+        render_warnings(output, workspace.warnings)
+        policy = opts.policy(workspace.config, keys_only=bool(opts.keys_only))
+        click.echo(json_fmt.dumps(json_fmt.status_document(workspace, comparison, policy, ignored)))
+    else:
+        from secretsync_hooks.formatters.terminal import render_status
+
+        render_status(output, workspace, comparison, ignored, quiet=bool(opts.quiet))
+    return _exit(comparison)
+
+
+_DRY_RUN = click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
+_FORCE = click.option(
+    "--force",
+    is_flag=True,
+    help="Do it without asking, even what needs consent: overwrites, deletions, conflicts, "
+    "more than half of the keys at once.",
+)
+
+
+@command_options(*READING)
+@_DRY_RUN
+@_FORCE
+@click.option("--prune", is_flag=True, help="Also delete remote keys that the .env lacks.")
+def push(opts: Options, dry_run: bool, force: bool, prune: bool) -> int:
+    """Upload local changes to AWS (needs consent to overwrite or delete).
+
+    Adding keys needs nothing; overwriting or (with --prune) deleting remote values needs
+    --force or a yes at the prompt, as does changing more than half of the keys at once.
+    """
+    from secretsync_hooks.models import Direction
+
+    return _sync(opts, Direction.PUSH, dry_run=dry_run, force=force, prune=prune)
+
+
+@command_options(*READING)
+@_DRY_RUN
+@_FORCE
+@click.option("--prune", is_flag=True, help="Also drop local keys that AWS lacks.")
+def pull(opts: Options, dry_run: bool, force: bool, prune: bool) -> int:
+    """Write remote changes into the .env, leaving the rest of it as it is.
+
+    Local-only keys stay. Overwriting or (with --prune) dropping local values needs --force
+    or a yes at the prompt. A missing .env is created with mode 0600.
+    """
+    from secretsync_hooks.models import Direction
+
+    return _sync(opts, Direction.PULL, dry_run=dry_run, force=force, prune=prune)
+
+
+def _sync(opts: Options, direction: Direction, *, dry_run: bool, force: bool, prune: bool) -> int:
+    from secretsync_hooks import sync
+    from secretsync_hooks.formatters.output import progress_bar
+    from secretsync_hooks.models import Direction
+    from secretsync_hooks.workspace import open_workspace
+
+    config = opts.load_config()
+    workspace = open_workspace(
+        config,
+        opts.redactor,
+        require_local=direction is Direction.PUSH,
+        deadline=opts.timeout,
+    )
+    outcome = sync.prepare(workspace, direction, prune=prune)
+    render = _renderer(opts, workspace)
+    if dry_run:
+        render(outcome._replace(dry_run=True, refusal=None if force else outcome.refusal), False)
+        return int(ExitCode.OK)
+    try:
+        sync.require_consent(outcome, force=force, confirm=_prompt(opts, workspace, outcome))
+    except RefusedError:
+        render(outcome, True)
+        raise
+    output = opts.output()
+    paced = len(outcome.plan.ops) if workspace.paced_writes and not opts.json else 0
+    label = f"{direction.value}ing {len(outcome.plan.ops)} keys"
+    with progress_bar(output, 0 if opts.quiet else paced, label) as progress:
+        done = sync.apply(workspace, outcome, progress=progress)
+    render(done, False)
+    return int(ExitCode.OK)
+
+
+def _renderer(opts: Options, workspace: Workspace) -> Callable[[SyncOutcome, bool], None]:
+    output, policy = opts.output(), opts.policy(workspace.config)
+
+    def render(outcome: SyncOutcome, refused: bool) -> None:
+        from secretsync_hooks.formatters.terminal import (
+            render_notes,
+            render_outcome,
+            render_warnings,
+        )
+
+        if opts.json:
+            from secretsync_hooks.formatters import json_fmt
+
+            render_warnings(output, workspace.warnings)
+            document = json_fmt.outcome_document(workspace, outcome, policy, refused=refused)
+            click.echo(json_fmt.dumps(document))
+        elif refused:
+            render_notes(output, workspace, outcome.comparison)
+        else:
+            render_outcome(
+                output,
+                workspace,
+                outcome,
+                policy,
+                verbose=bool(opts.verbose),
+                quiet=bool(opts.quiet),
+            )
+
+    return render
+
+
+def _prompt(
+    opts: Options, workspace: Workspace, outcome: SyncOutcome
+) -> Callable[[str], bool] | None:
+    """A yes/no prompt on an interactive terminal; None for scripts, hooks and CI."""
+    import sys
+
+    if opts.json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+    output: Output = opts.output()
+
+    def confirm(question: str) -> bool:
+        from secretsync_hooks.formatters.terminal import comparison_table
+
+        table = comparison_table(
+            output, outcome.comparison, opts.policy(workspace.config), everything=False
+        )
+        output.table(table)
+        return click.confirm(question, default=False, err=True)
+
+    return confirm
+
+
+def register(group: click.Group) -> None:
+    for func, name in ((diff, "diff"), (status, "status"), (push, "push"), (pull, "pull")):
+        group.add_command(click.command(name, short_help=_short(func))(func))
+
+
+def _short(func: Callable[..., object]) -> str:
+    return (func.__doc__ or "").strip().splitlines()[0].rstrip(".")

@@ -1,0 +1,87 @@
+"""When a plan needs consent (--force, or a yes at the prompt), and the words that say why.
+
+Two-way, any overwrite or delete at the destination, since nothing says which side is newer;
+three-way, only conflicts and deletions of keys never synced; either way, a plan that changes
+more than half of the destination's keys at once (a lost or replaced .env looks exactly like
+that), and a push that would create the remote in another region than the config names.
+"""
+
+from __future__ import annotations
+
+from secretsync_hooks import text
+from secretsync_hooks.differ import Comparison, is_mass, needs_force
+from secretsync_hooks.models import Action, DiffState, Direction, SyncPlan
+from secretsync_hooks.workspace import Workspace
+
+
+def refusal(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> str | None:
+    """Why ``plan`` needs consent, or None if it does not."""
+    parts = [
+        part
+        for part in (
+            _creates_elsewhere(workspace, plan),
+            _mass_change(workspace, plan),
+            _risky(workspace, comparison, plan),
+        )
+        if part
+    ]
+    return "; ".join(parts) or None
+
+
+def destination(workspace: Workspace, direction: Direction) -> str:
+    """What ``direction`` writes to, for people."""
+    if direction is Direction.PUSH:
+        return workspace.remote_name
+    return str(workspace.config.env_file)
+
+
+def _mass_change(workspace: Workspace, plan: SyncPlan) -> str | None:
+    pushing = plan.direction is Direction.PUSH
+    total = len(workspace.snapshot.values) if pushing else len(workspace.local.keys())
+    counts = {"overwrite": len(plan.of(Action.UPDATE)), "delete": len(plan.of(Action.DELETE))}
+    if not is_mass(sum(counts.values()), total):
+        return None
+    done = " and ".join(f"{verb} {count}" for verb, count in counts.items() if count)
+    where = destination(workspace, plan.direction)
+    return f"{plan.direction.value} would {done} of the {total} keys in {where} at once"
+
+
+def _risky(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> str | None:
+    risky = needs_force(comparison, plan)
+    if not risky:
+        return None
+    in_conflict = {e.key for e in comparison.entries if e.state is DiffState.CONFLICT}
+    conflicts = [op.key for op in risky if op.key in in_conflict]
+    parts = []
+    if conflicts:
+        parts.append(f"conflict: {text.keys(conflicts)} changed on both sides since the last sync")
+    detail = []
+    for action, verb, noun in (
+        (Action.UPDATE, "overwrite", "value"),
+        (Action.DELETE, "delete", "key"),
+    ):
+        keys = [op.key for op in risky if op.action is action and op.key not in in_conflict]
+        if keys:
+            detail.append(f"{verb} {text.count(len(keys), noun)} ({text.keys(keys)})")
+    if detail:
+        where = destination(workspace, plan.direction)
+        parts.append(f"{plan.direction.value} would {' and '.join(detail)} in {where}")
+    return "; ".join(parts)
+
+
+def _creates_elsewhere(workspace: Workspace, plan: SyncPlan) -> str | None:
+    """A push that would create the remote in another region than the config names (an
+    ambient AWS_REGION won): a copy nobody will read, and the real one left behind."""
+    config = workspace.config
+    if (
+        plan.direction is not Direction.PUSH
+        or plan.is_empty
+        or workspace.snapshot.exists
+        or config.configured_region is None
+        or config.region == config.configured_region
+    ):
+        return None
+    return (
+        f"push would create {workspace.remote_name} in {config.region} (from "
+        f"{config.source('region')}), but the config puts it in {config.configured_region}"
+    )
