@@ -53,6 +53,14 @@ BOTO3_READ_SECRET = (  # what the hook does, as a minimal script: read the secre
     "r = c.get_secret_value(SecretId='bench/app', VersionStage='AWSCURRENT')\n"
     "assert len(json.loads(r['SecretString'])) == 50\n"
 )
+BOTOCORE_EXEC = (  # what `secretsync run -- true` does, as a bare botocore script
+    "import json, os, botocore.session\n"
+    "c = botocore.session.get_session().create_client('secretsmanager', region_name='us-east-1')\n"
+    "r = c.get_secret_value(SecretId='bench/app', VersionStage='AWSCURRENT')\n"
+    "env = dict(os.environ)\n"
+    "env.update(json.loads(r['SecretString']))\n"
+    "os.execvpe('true', ['true'], env)\n"
+)
 BOTOCORE_PAGES = (
     "import botocore.session\n"
     "c = botocore.session.Session().create_client('ssm', region_name='us-east-1')\n"
@@ -473,6 +481,40 @@ def startup(report: Report, runs: int) -> None:
     )
 
 
+def run_command(report: Report, runs: int) -> None:
+    """7. `secretsync run -- true` vs a bare botocore script that reads the secret and execs."""
+    name = "7. run: `secretsync run -- true`, Secrets Manager, 50 keys, 20 ms"
+    values = {f"KEY_{i:02d}": f"value-{i}" for i in range(50)}
+    with AwsProxy(latency=0.020, lifetime=900, separate_moto=True) as proxy:
+        root = secret_project(proxy, values)
+        env = environ(proxy.url)
+        env.update(XDG_CACHE_HOME=str(root / "cache"), XDG_STATE_HOME=str(root / "state"))
+        timed([SECRETSYNC, "run", "--", "true"], root, env)  # the endpoint cache, once
+        medians = race(
+            report,
+            name,
+            {
+                "secretsync run -- true": lambda: timed(
+                    [SECRETSYNC, "run", "--", "true"], root, env
+                ),
+                "botocore script (GetSecretValue, exec true)": lambda: timed(
+                    [PYTHON, "-c", BOTOCORE_EXEC], root, env
+                ),
+            },
+            runs,
+        )
+        proxy.reset_counts()
+        timed([SECRETSYNC, "run", "--", "true"], root, env)
+        calls = dict(proxy.calls)
+    ratio = (
+        medians["secretsync run -- true"] / medians["botocore script (GetSecretValue, exec true)"]
+    )
+    report.checks.append(
+        Check(name, "secretsync run / botocore script, medians", ratio, "<= 1.10", ratio <= 1.10)
+    )
+    report.facts.append((name, f"API calls made by one `secretsync run`: {calls}"))
+
+
 # -- report ---------------------------------------------------------------------------------------
 
 
@@ -516,7 +558,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--aws", default="aws", help="the awscli program to compare with")
     parser.add_argument("--runs", type=int, default=7, help="runs per contender (>= 5)")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="scenarios to run, e.g. 1,5")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="scenarios to run, e.g. 1,5")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument(
         "--notes",
@@ -543,6 +585,8 @@ def main() -> int:
         api_calls(report)
     if "6" in chosen:
         startup(report, max(runs, 15))
+    if "7" in chosen:
+        run_command(report, max(runs, 15))
     notes = args.notes.read_text() if args.notes.exists() else ""
     write(report, args.output, notes)
     for c in report.checks:

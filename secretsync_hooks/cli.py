@@ -248,9 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(cli.main(argv, "secretsync", standalone_mode=False))
 
 
-from secretsync_hooks.commands import config_commands, sync_commands  # noqa: E402
+from secretsync_hooks.commands import config_commands, sync_commands, use_commands  # noqa: E402
 
 sync_commands.register(cli)
+use_commands.register(cli)
 config_commands.register(cli)
 
 __all__ = ["Options", "cli", "command_options", "main"]

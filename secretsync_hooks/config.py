@@ -105,6 +105,8 @@ class Config(NamedTuple):
     ambient_profile: str | None = None
     # The region the config file names for this environment (None if it names none).
     configured_region: str | None = None
+    # Keys ``run --strict`` requires (``required_keys``); empty: those of the .env.example.
+    required_keys: tuple[str, ...] = ()
 
     @property
     def backend(self) -> BackendKind:
@@ -183,6 +185,7 @@ def load_config(
     plain = layers.get(None, "plain_keys")
     if plain:
         _check_plain_keys(path, plain[0])
+    required = layers.get(None, "required_keys")
     return Config(
         path=path,
         environment=layers.name,
@@ -196,6 +199,7 @@ def load_config(
         warnings=tuple(warnings),
         ambient_profile=ambient,
         configured_region=configured,
+        required_keys=tuple(required[0]) if required else (),
     )
 
 

@@ -35,7 +35,7 @@ TABLES: dict[str, dict[str, type]] = {
         "tags": dict,
     },
 }
-TOP_LEVEL: dict[str, type] = {"env_file": str, "plain_keys": list}
+TOP_LEVEL: dict[str, type] = {"env_file": str, "plain_keys": list, "required_keys": list}
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -21,6 +21,8 @@ class ExitCode(enum.IntEnum):
     OK = 0  # in sync, or the requested change was made
     DRIFT = 1  # drift found, or a change was refused (conflict, needs --force)
     ERROR = 2  # bad input, bad config, AWS could not be asked, ...
+    NOT_EXECUTABLE = 126  # run: the command exists but cannot be executed (as shells say)
+    NOT_FOUND = 127  # run: no such command
     INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 
 
@@ -104,6 +106,14 @@ class Declined(RefusedError):
 
     def __init__(self) -> None:
         super().__init__("nothing was changed")
+
+
+class LaunchError(SecretSyncError):
+    """``run`` could not start the command: not found (127) or not executable (126)."""
+
+    def __init__(self, message: str, exit_code: ExitCode, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code
 
 
 class Interrupted(SecretSyncError):

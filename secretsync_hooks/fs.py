@@ -142,6 +142,27 @@ def write_atomic(
     fsync_directory(directory)
 
 
+def append_private(path: Path, data: bytes) -> None:
+    """Append ``data`` to ``path`` in one write (created with mode 0600 if missing; a symlink
+    is not followed).  Raises :class:`FileProblem`."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), NEW_FILE_MODE)
+    except (OSError, ValueError) as exc:
+        raise FileProblem(f"cannot append: {_why(exc)}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FileProblem("is not a regular file")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except OSError as exc:
+        raise FileProblem(f"cannot append: {_why(exc)}") from None
+    finally:
+        os.close(fd)
+
+
 def fsync_directory(directory: Path) -> None:
     """Make a rename in ``directory`` durable; not every platform lets a directory be opened."""
     try:

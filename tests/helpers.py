@@ -236,3 +236,28 @@ def in_a_terminal(
             answered = True
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+# Values that break naive quoting: shell syntax, quotes, backslashes, line breaks of every
+# kind, unicode, and the escapes of the formats themselves.  Each would create a file named
+# pwned-* if anything ever expanded it.
+AWKWARD = {
+    "SUBST": "$(touch pwned-subst)",
+    "BACKTICK": "`touch pwned-backtick`",
+    "VAR": "$HOME and ${HOME}",
+    "SPACES": "a b; touch pwned-semicolon",
+    "BACKSLASH": "C:\\path\\$(touch pwned-bs) \\n not a newline",
+    "NEWLINE": "line one\n$(touch pwned-newline)",
+    "CRLF": "first\r\nsecond",
+    "TRAILING_NEWLINE": "ends with a newline\n",
+    "SINGLE": "it's fine",
+    "BOTH_QUOTES": 'it\'s "quoted"',
+    "QUOTE_AND_DOLLAR": "it's $(touch pwned-both)",
+    "TAB": "a\tb",
+    "PERCENT": "100% %0A %25",
+    "UNICODE": "pässwörd ✓ 🙂 \u2028 end",
+    "PADDED": "  padded  ",
+    "HASH": "#not a comment",
+    "EQUALS": "a=b=c",
+    "GLOB": "*",
+}

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.helpers import PATH, SECRET, Remote, in_a_terminal, run_program, write_config
 from tests.moto_server import MotoServer, error
@@ -338,49 +336,9 @@ def test_10_environment_credentials_win_over_aws_profile(
     assert set(moto_server.injector.access_keys) == {"AKIAPROFILE"}
 
 
-def test_11_the_shipped_ci_example_works_with_the_shipped_config(
-    moto_server: MotoServer, project: Path
-) -> None:
-    # The example config pins profile = "prod-readonly" for people; the example workflow gets
-    # OIDC credentials in the environment from configure-aws-credentials, which also sets
-    # AWS_REGION and AWS_DEFAULT_REGION to its aws-region input.
-    shutil.copy(ROOT / "examples" / "environments.secretsync.toml", project / ".secretsync.toml")
-    (project / ".env.example").write_text("DATABASE_URL=\nAPI_TOKEN=\n")
-    workflow = yaml.safe_load((ROOT / "examples" / "github-actions-drift-check.yml").read_text())
-    job = workflow["jobs"]["drift"]
-    [step] = [s for s in job["steps"] if "secretsync diff" in s.get("run", "")]
-    secrets = {"dev": "myapp/dev", "staging": "myapp/staging", "prod": "myapp/production"}
-    matrix = job["strategy"]["matrix"]["include"]
-    assert {entry["environment"] for entry in matrix} == set(secrets)
-    for entry in matrix:
-        region = {"prod": "eu-west-1"}.get(entry["environment"], "us-east-1")
-        Remote("secrets_manager", moto_server.url, region=region).client.create_secret(
-            Name=secrets[entry["environment"]],
-            SecretString='{"DATABASE_URL": "x", "API_TOKEN": "y"}',
-        )
-    for entry in matrix:
-        command = step["run"]
-        for name, value in entry.items():
-            command = command.replace("${{ matrix." + name + " }}", value)
-        env = {
-            **os.environ,
-            **{k: str(v) for k, v in job["env"].items()},
-            "AWS_REGION": entry["region"],
-            "AWS_DEFAULT_REGION": entry["region"],
-            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        }
-        result = subprocess.run(
-            ["bash", "-c", command], cwd=project, env=env, capture_output=True, text=True
-        )
-        assert result.returncode == 0, (entry, result.stderr)
-        report = json.loads((project / f"secretsync-{entry['environment']}.json").read_text())
-        assert report["in_sync"] is True and report["region"] == entry["region"]
-        assert "overrides region" not in result.stderr
-    # Without clearing the profile, prod fails the way it did: a profile CI does not have.
-    code, output = secretsync(
-        project, "diff", "--keys-only", "--env-file", ".env.example", "--env", "prod"
-    )
-    assert code == 2 and "the AWS profile 'prod-readonly' is not configured" in output
+# 11. The shipped CI example works with the shipped config: the workflow now runs secretsync
+# through the action, so the test runs the action's steps as the runner does, in
+# tests/test_action.py (test_the_shipped_drift_check_workflow_runs_with_the_shipped_config).
 
 
 def test_12_an_ambient_region_override_warns_and_cannot_create_elsewhere(

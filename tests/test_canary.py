@@ -8,6 +8,8 @@ against a real moto server.  A positive control (--show-values) proves the check
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 
 from tests.helpers import BACKENDS, SECRET, Remote, write_config
 from tests.moto_server import MotoServer, error
-from tests.test_e2e_cli import secretsync
+from tests.test_e2e_cli import secretsync, secretsync_program
 
 LOCAL = {
     "API_KEY": "Qx7Zp2Lm9Vb4Nc8Ks1Hd",
@@ -158,3 +160,68 @@ def test_no_value_when_the_remote_is_not_a_json_object(
 def test_the_check_can_fail(seeded: Remote, project: Path) -> None:
     result = secretsync(project, "diff", "--show-values")
     assert leaks(result.stdout, CANARIES)
+
+
+# -- run and export: values only where asked -------------------------------------------------
+
+
+def run_with(
+    project: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [secretsync_program(), *args],
+        cwd=project,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_run_reveals_values_only_to_the_command(seeded: Remote, project: Path) -> None:
+    (project / ".env.example").write_text("API_KEY=\nNOT_THERE=\n")
+    inherited = {"API_KEY": "inherited-not-a-canary", "DB_PASSWORD": "also-inherited"}
+    cases = [
+        (["run", "--debug", "--", "sh", "-c", "exit 3"], 3),
+        (["run", "--source", "merged", "--debug", "--", "true"], 0),
+        (["run", "--source", "local", "--", "true"], 0),
+        (["run", "--preserve-env", "--debug", "--", "true"], 0),
+        (["run", "--pristine", "--", "true"], 0),
+        (["run", "--strict", "--debug", "--", "true"], 2),
+        (["run", "--debug", "--", "no-such-command-here"], 127),
+    ]
+    for args, code in cases:
+        result = run_with(project, *args, env=inherited)
+        assert result.returncode == code, (args, result.stderr)
+        assert leaks(result.stdout + result.stderr, CANARIES) == set(), args
+    # the control: the command itself sees them
+    shown = run_with(project, "run", "--", "sh", "-c", 'printf "%s" "$API_KEY"')
+    assert shown.stdout == REMOTE["API_KEY"]
+
+
+def test_export_reveals_values_only_where_asked(seeded: Remote, project: Path) -> None:
+    github_env = project / "github_env"
+    for fmt in ("dotenv", "json", "yaml", "shell", "docker", "github"):
+        out = project / f"out.{fmt}"
+        result = run_with(project, "export", "--format", fmt, "--output", str(out), "--debug")
+        assert result.returncode == 0, (fmt, result.stderr)
+        output = result.stdout + result.stderr
+        if fmt == "github":
+            # stdout holds only the mask commands: the values' lines, for the runner to hide
+            masks = result.stdout.split("\n")[:-1]
+            assert all(line.startswith("::add-mask::") for line in masks)
+            output = result.stderr
+        assert leaks(output, CANARIES) == set(), fmt
+        assert leaks(out.read_text(), set(REMOTE.values())), fmt  # the control: it is there
+    errors = [
+        ["export", "--keys", "API_KEY,NOPE", "--debug"],
+        ["export", "--strict", "--debug"],
+        ["export", "--format", "github", "--debug"],  # no $GITHUB_ENV
+    ]
+    (project / ".env.example").write_text("API_KEY=\nNOT_THERE=\n")
+    for args in errors:
+        result = run_with(project, *args, env={"GITHUB_ENV": ""})
+        assert result.returncode == 2, (args, result.stderr)
+        assert leaks(result.stdout + result.stderr, CANARIES) == set(), args
+    assert not github_env.exists()

@@ -87,17 +87,32 @@ def test_every_hook_is_documented_in_the_readme(hook_id: str) -> None:
     assert f"`{hook_id}`" in README
 
 
-def test_ci_workflow_example_pins_actions_and_checks_drift() -> None:
-    text = (EXAMPLES / "github-actions-drift-check.yml").read_text()
+@pytest.mark.parametrize("name", ["github-actions-drift-check.yml", "github-actions-export.yml"])
+def test_workflow_examples_pin_actions_and_use_oidc(name: str) -> None:
+    text = (EXAMPLES / name).read_text()
     workflow = yaml.safe_load(text)
     uses = re.findall(r"uses:\s*(\S+)", text)
     assert "aws-actions/configure-aws-credentials" in " ".join(uses)
+    assert "secretsync/secretsync-hooks" in " ".join(uses)  # the action at the top level
     for action in uses:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
     assert workflow["permissions"] == {"contents": "read", "id-token": "write"}
-    assert "secretsync diff --keys-only --env-file .env.example" in text
-    assert "--format json" in text
+    assert f"(examples/{name})" in README
+
+
+def test_drift_check_example_keeps_a_report() -> None:
+    text = (EXAMPLES / "github-actions-drift-check.yml").read_text()
+    assert "command: diff --keys-only --format json" in text
+    assert "env-file: .env.example" in text
     assert "upload-artifact" in text
+
+
+def test_the_action_inputs_are_documented() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    for name in action["inputs"]:
+        if name != "python":
+            assert f"{name}:" in README, name
 
 
 def test_project_workflow_pins_actions_and_reads_only() -> None:

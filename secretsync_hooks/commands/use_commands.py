@@ -1,0 +1,246 @@
+"""``run`` and ``export``: use the values without a .env on disk.
+
+Both read the remote once (or the .env, or both) and never write the .env or the record of
+the last sync.  ``run`` hands the values to a program in its environment; ``export`` writes
+them in a format another tool reads, only where asked.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from secretsync_hooks import options
+from secretsync_hooks.cli import TARGET, Options, command_options
+from secretsync_hooks.commands.sync_commands import _short
+from secretsync_hooks.errors import SecretSyncError
+
+if TYPE_CHECKING:
+    from secretsync_hooks.config import Config
+    from secretsync_hooks.formatters.export import Exported
+    from secretsync_hooks.secret_values import Values
+
+SOURCE = options.Spec(
+    ("--source",),
+    "source",
+    "Where the values come from: remote (AWS, the default), local (the .env), merged (AWS "
+    "with the .env on top, for local development).",
+    choices=("remote", "local", "merged"),
+)
+EXPORT_FORMAT = options.Spec(
+    ("--format",),
+    "fmt",
+    "dotenv (the default), json, yaml, shell (export lines for eval), github (appends to "
+    "$GITHUB_ENV, masks values in the log) or docker (for docker run --env-file).",
+    choices=("dotenv", "json", "yaml", "shell", "github", "docker"),
+)
+SHOW_VALUES = options.Spec(
+    ("--show-values",), "show_values", "Allow writing the values to a terminal.", flag=True
+)
+USING = (*TARGET, SOURCE, options.TIMEOUT, options.DEBUG)
+_STRICT = click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse unless every required key is present: required_keys in the config, else the "
+    "keys of the .env.example beside the .env.",
+)
+
+
+def _read(opts: Options, config: Config) -> Values:
+    from secretsync_hooks.secret_values import Source, read_values
+
+    source = Source(opts.source or "remote")
+    return read_values(config, opts.redactor, source, deadline=opts.timeout)
+
+
+def _warn(warnings: list[str]) -> None:
+    from secretsync_hooks.text import clean
+
+    for warning in warnings:
+        click.echo(clean(f"secretsync: warning: {warning}"), err=True)
+
+
+@command_options(*USING)
+@click.option(
+    "--pristine",
+    is_flag=True,
+    help="Start the command with only the values and PATH, HOME, USER, LOGNAME, SHELL, TERM, "
+    "LANG, LC_*, TZ and TMPDIR (on Windows also SYSTEMROOT, WINDIR, COMSPEC, PATHEXT, TEMP, "
+    "TMP, USERPROFILE).",
+)
+@click.option(
+    "--preserve-env",
+    is_flag=True,
+    help="Keep an inherited variable over the value of the same name (the kept names are "
+    "listed on stderr).",
+)
+@_STRICT
+@click.argument(
+    "command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]"
+)
+def run(
+    opts: Options,
+    pristine: bool,
+    preserve_env: bool,
+    strict: bool,
+    command: tuple[str, ...],
+) -> int:
+    """Run a command with the values in its environment, no .env needed.
+
+    The values override inherited variables of the same name (unless --preserve-env) and
+    appear nowhere else: not on a command line, not in a file, not in output.  On POSIX the
+    command replaces secretsync, so its signals, terminal and exit status are its own.  Exit
+    127: command not found; 126: not executable; 2: the values could not be read.
+    """
+    from secretsync_hooks import launch, secret_values, text
+
+    config = opts.load_config()
+    found = _read(opts, config)
+    if strict:
+        secret_values.check_required(config, found.values, "the command was not started")
+    env = launch.environment(found.values, os.environ, pristine=pristine, preserve=preserve_env)
+    warnings = list(found.warnings)
+    if env.skipped:
+        warnings.append(f"skipped {text.keys(env.skipped)}: not valid environment variable names")
+    if env.kept:
+        warnings.append(f"kept the inherited {text.keys(env.kept)} (--preserve-env)")
+    _warn(warnings)
+    return launch.launch(list(command), env.variables)
+
+
+@command_options(*USING, EXPORT_FORMAT, SHOW_VALUES)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=str, dir_okay=False),
+    metavar="FILE",
+    help="Write to FILE (atomically, mode 0600) instead of stdout; with --format github, "
+    "the file to append to instead of $GITHUB_ENV.",
+)
+@click.option(
+    "--keys",
+    metavar="K1,K2",
+    help="Only these keys (comma-separated); a key that is not there is an error.",
+)
+@_STRICT
+def export(opts: Options, output: str | None, keys: str | None, strict: bool) -> int:
+    """Write the values in a format another tool reads: only where asked.
+
+    To --output FILE, or to stdout when it is not a terminal (a pipe, a redirect); to a
+    terminal only with --show-values.  --format github appends to $GITHUB_ENV and prints
+    only ::add-mask:: commands, one per line of every value not in plain_keys.
+    """
+    from secretsync_hooks.formatters import export as formats
+    from secretsync_hooks.masking import ValuePolicy
+
+    fmt = opts.fmt or "dotenv"
+    if fmt not in formats.FORMATS:  # `secretsync --format table export`
+        raise click.UsageError(f"export --format must be one of {', '.join(formats.FORMATS)}")
+    destination = _destination(fmt, output, bool(opts.show_values))
+    config = opts.load_config()
+    _not_the_env_file(config, fmt, destination)
+    found = _read(opts, config)
+    if strict:
+        from secretsync_hooks.secret_values import check_required
+
+        check_required(config, found.values, "nothing was written")
+    values = _selected(found.values, keys)
+    policy = ValuePolicy(False, config.plain_keys)
+    exported = formats.export(fmt, values, lambda key, value: not policy.visible(key, value))
+    _warn(found.warnings + exported.warnings)
+    _deliver(fmt, exported, destination)
+    if destination is not None:
+        from secretsync_hooks import text
+
+        wrote = f"wrote {text.count(len(values), 'key')} to {text.shown(destination)} ({fmt})"
+        click.echo(f"secretsync: {wrote}", err=True)
+    return 0
+
+
+def _destination(fmt: str, output: str | None, show_values: bool) -> str | None:
+    """Where the values go (None: stdout), checked before anything is read."""
+    if fmt == "github":
+        target = output or os.environ.get("GITHUB_ENV")
+        if not target:
+            raise SecretSyncError(
+                "--format github appends to $GITHUB_ENV, which is not set (not in a GitHub "
+                "Actions step?); nothing was written",
+                hint="Pass --output FILE to name the file, or use another --format.",
+            )
+        if sys.stdout.isatty() and not show_values:
+            raise SecretSyncError(
+                "--format github prints ::add-mask:: commands that hold the values, and "
+                "stdout is a terminal; nothing was written",
+                hint="Run it in a workflow step, or pass --show-values to print them here.",
+            )
+        return target
+    if output is None and sys.stdout.isatty() and not show_values:
+        raise SecretSyncError(
+            "export writes secret values and stdout is a terminal; nothing was written",
+            hint="Pass --output FILE, redirect or pipe it, or add --show-values to print "
+            "them here.",
+        )
+    return output
+
+
+def _not_the_env_file(config: Config, fmt: str, destination: str | None) -> None:
+    """Refuse to replace the .env itself: that would drop its local-only keys and comments,
+    which ``pull`` keeps."""
+    if destination is None or fmt == "github":
+        return
+    from pathlib import Path
+
+    if Path(destination).resolve() == config.env_file.resolve():
+        raise SecretSyncError(
+            f"--output {destination} is the .env file; export would replace it whole, losing "
+            "its local-only keys and comments; nothing was written",
+            hint="secretsync pull writes remote values into the .env and keeps the rest.",
+        )
+
+
+def _selected(values: dict[str, str], keys: str | None) -> dict[str, str]:
+    if keys is None:
+        return values
+    from secretsync_hooks import text
+
+    wanted = [k.strip() for k in keys.split(",") if k.strip()]
+    if not wanted:
+        raise SecretSyncError("--keys names no key")
+    absent = [k for k in wanted if k not in values]
+    if absent:
+        raise SecretSyncError(f"--keys names keys that are not there: {text.keys(absent)}")
+    return {k: values[k] for k in dict.fromkeys(wanted)}
+
+
+def _deliver(fmt: str, exported: Exported, destination: str | None) -> None:
+    from pathlib import Path
+
+    from secretsync_hooks.errors import EnvFileError
+    from secretsync_hooks.fs import FileProblem, append_private, write_atomic
+
+    try:
+        if fmt == "github" and destination is not None:
+            # Masks first: the runner hides the values before anything could print them.
+            sys.stdout.write(exported.masks)
+            sys.stdout.flush()
+            append_private(Path(destination), exported.text.encode("utf-8"))
+        elif destination is not None:
+            write_atomic(Path(destination), exported.text.encode("utf-8"), mode=0o600)
+        else:
+            sys.stdout.write(exported.text)
+    except FileProblem as exc:
+        raise EnvFileError(f"{destination}: {exc}; nothing was written") from None
+
+
+def register(group: click.Group) -> None:
+    group.add_command(
+        click.command(
+            "run",
+            short_help=_short(run),
+            context_settings={"allow_interspersed_args": False},
+        )(run)
+    )
+    group.add_command(click.command("export", short_help=_short(export))(export))

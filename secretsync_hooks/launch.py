@@ -1,0 +1,214 @@
+"""Start a program with secrets in its environment, and nowhere else.
+
+On POSIX the program replaces secretsync (``execve``): its process id, signals, terminal,
+stdin and exit status are its own, and nothing of secretsync stays behind to hold the values.
+Elsewhere it runs as a child: Ctrl-C reaches it (it shares the console), SIGTERM is passed
+on, and its exit status is returned.  Values travel only in the environment block, never on
+a command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
+
+from secretsync_hooks import text
+from secretsync_hooks.errors import EnvFileError, ExitCode, LaunchError
+
+if TYPE_CHECKING:
+    import subprocess
+
+# What --pristine keeps of the inherited environment: what a program needs to start and to
+# find things (PATH, HOME, the user, the terminal, the locale, the time zone, the temporary
+# directory), and on Windows what the system itself needs.
+PRISTINE_KEEP = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "TERM",
+    "LANG",
+    "TZ",
+    "TMPDIR",
+)
+PRISTINE_KEEP_PREFIXES = ("LC_",)
+PRISTINE_KEEP_WINDOWS = (
+    "SYSTEMROOT",
+    "WINDIR",
+    "COMSPEC",
+    "PATHEXT",
+    "TEMP",
+    "TMP",
+    "USERPROFILE",
+)
+# A name every shell and runtime accepts as an environment variable.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Environment(NamedTuple):
+    variables: dict[str, str]
+    skipped: list[str]  # keys that are not valid variable names
+    kept: list[str]  # keys whose inherited value --preserve-env kept
+
+
+def valid_name(key: str) -> bool:
+    return _NAME.fullmatch(key) is not None
+
+
+def environment(
+    values: Mapping[str, str],
+    inherited: Mapping[str, str],
+    *,
+    pristine: bool = False,
+    preserve: bool = False,
+) -> Environment:
+    """The environment for the program: the inherited one (or, ``pristine``, only the
+    variables in :data:`PRISTINE_KEEP`) with ``values`` on top; ``preserve`` keeps an
+    inherited value over the secret of the same name."""
+    for key, value in values.items():
+        if "\0" in value:
+            raise EnvFileError(
+                f"the value of {text.shown(key)} contains a NUL character, which no environment "
+                "variable can hold; the command was not started",
+                hint="Fix the value at its source.",
+            )
+    base = _pristine(inherited) if pristine else dict(inherited)
+    skipped, kept = [], []
+    for key, value in values.items():
+        if not valid_name(key):
+            skipped.append(key)
+        elif preserve and key in base:
+            kept.append(key)
+        else:
+            base[key] = value
+    return Environment(base, skipped, kept)
+
+
+def _pristine(inherited: Mapping[str, str]) -> dict[str, str]:
+    names = PRISTINE_KEEP + (PRISTINE_KEEP_WINDOWS if os.name == "nt" else ())
+    return {
+        name: value
+        for name, value in inherited.items()
+        if name.upper() in names or name.startswith(PRISTINE_KEEP_PREFIXES)
+    }
+
+
+def resolve(command: str, variables: Mapping[str, str]) -> str:
+    """The file ``command`` names, searched on the program's own PATH as a shell would;
+    :class:`LaunchError` (127 not found, 126 not executable) otherwise."""
+    if not command:
+        raise LaunchError("no command given (an empty name)", ExitCode.NOT_FOUND)
+    shown = text.shown(command)
+    if os.sep in command or (os.altsep and os.altsep in command):
+        if not Path(command).exists():
+            raise LaunchError(f"{shown}: no such file", ExitCode.NOT_FOUND)
+        _check_executable(command, shown)
+        return command
+    search = variables.get("PATH", os.defpath)
+    found = shutil.which(command, path=search)
+    if found is not None:
+        return found
+    for directory in search.split(os.pathsep):
+        candidate = Path(directory or ".") / command
+        if candidate.is_file():
+            _check_executable(str(candidate), shown)
+    raise LaunchError(
+        f"{shown}: command not found",
+        ExitCode.NOT_FOUND,
+        hint=None if search else "The program's PATH is empty.",
+    )
+
+
+def _check_executable(path: str, shown: str) -> None:
+    if Path(path).is_dir():
+        raise LaunchError(f"{shown}: is a directory", ExitCode.NOT_EXECUTABLE)
+    if not os.access(path, os.X_OK):
+        raise LaunchError(
+            f"{shown}: not executable (permission denied)",
+            ExitCode.NOT_EXECUTABLE,
+            hint=f"chmod +x {shown}, or run it through its interpreter.",
+        )
+
+
+def launch(argv: Sequence[str], variables: dict[str, str]) -> int:
+    """Start ``argv`` with exactly ``variables`` as its environment: replace this process
+    on POSIX (never returns), else run it as a child and return its exit status."""
+    path = resolve(argv[0], variables)
+    if os.name == "posix":
+        replace_process(path, argv, variables)
+    return run_child(path, argv, variables)
+
+
+def replace_process(path: str, argv: Sequence[str], variables: dict[str, str]) -> NoReturn:
+    """``execve`` into ``path``, as a shell would: with the signal dispositions and mask a
+    program expects (Python ignores SIGPIPE and SIGXFSZ; an ignored signal stays ignored
+    across exec) and no timer left running."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    _reset_signals()
+    try:
+        os.execve(path, list(argv), variables)  # noqa: S606 - the user's command, as given
+    except OSError as exc:
+        raise LaunchError(
+            f"{text.shown(argv[0])}: cannot execute: {exc.strerror or type(exc).__name__}",
+            ExitCode.NOT_EXECUTABLE,
+        ) from None
+
+
+def _reset_signals() -> None:
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    for name in ("SIGPIPE", "SIGXFSZ", "SIGINT", "SIGTERM", "SIGALRM"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            signal.signal(signum, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+def run_child(path: str, argv: Sequence[str], variables: dict[str, str]) -> int:
+    """Run ``argv`` as a child and return its exit status (128 + N if signal N ended it,
+    as shells report it).  Ctrl-C reaches the child from the terminal; SIGTERM sent to
+    secretsync is passed on; both wait for the child to finish."""
+    import subprocess
+
+    try:
+        child = subprocess.Popen([path, *argv[1:]], env=variables)
+    except OSError as exc:
+        raise LaunchError(
+            f"{text.shown(argv[0])}: cannot execute: {exc.strerror or type(exc).__name__}",
+            ExitCode.NOT_EXECUTABLE,
+        ) from None
+    previous = {signum: signal.signal(signum, _forward_to(child)) for signum in _FORWARDED}
+    try:
+        status = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+    return 128 - status if status < 0 else status
+
+
+_FORWARDED = (signal.SIGINT, signal.SIGTERM)
+
+
+def _forward_to(child: subprocess.Popen[bytes]) -> Callable[[int, FrameType | None], None]:
+    def forward(received: int, frame: FrameType | None) -> None:
+        if received == signal.SIGINT:
+            # Ctrl-C at a terminal (or console) reaches every process of the foreground
+            # group, the child included: sending it again would count as a second press.
+            return
+        with contextlib.suppress(OSError):
+            child.send_signal(received)
+
+    return forward

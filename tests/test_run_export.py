@@ -1,0 +1,411 @@
+"""``run`` and ``export`` through the installed ``secretsync`` against a moto server."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from dotenv import dotenv_values
+
+from tests.helpers import AWKWARD, BACKENDS, Remote, in_a_terminal, write_config
+from tests.moto_server import MotoServer
+from tests.test_e2e_cli import secretsync, secretsync_program
+from tests.test_export_formats import parse_docker_env_file, parse_github_env, read_back_in_shell
+
+# A child that writes its environment, process id and command line where the test reads them.
+SPY = (
+    "import json, os, sys\n"
+    "cmdline = open('/proc/self/cmdline', 'rb').read().decode('utf-8', 'replace')\n"
+    "json.dump({'env': dict(os.environ), 'pid': os.getpid(), 'cmdline': cmdline},"
+    " open(sys.argv[1], 'w'))\n"
+)
+STAGING = "myapp/staging"
+STAGING_PATH = "/myapp/staging/"
+
+
+def spy(
+    project: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, object] | None]:
+    out = project / "spy.json"
+    out.unlink(missing_ok=True)
+    result = subprocess.run(
+        [secretsync_program(), *args, sys.executable, "-c", SPY, str(out)],
+        cwd=project,
+        env=env or dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    seen = json.loads(out.read_text()) if out.exists() else None
+    return result, seen
+
+
+@pytest.fixture(params=BACKENDS)
+def seeded(request: pytest.FixtureRequest, moto_server: MotoServer, project: Path) -> Remote:
+    kind = str(request.param)
+    write_config(project, kind)
+    remote = Remote(kind, moto_server.url)
+    remote.seed(AWKWARD)
+    return remote
+
+
+def test_run_passes_every_value_exactly_and_only_in_the_environment(
+    seeded: Remote, project: Path
+) -> None:
+    (project / ".env").write_text("LOCAL_ONLY=from-the-file\n")
+    before = (project / ".env").read_bytes()
+    state = sorted(Path(os.environ["XDG_STATE_HOME"]).rglob("*"))
+    result, seen = spy(project, "run", "--")
+    assert result.returncode == 0, result.stderr
+    assert seen is not None
+    env = seen["env"]
+    assert isinstance(env, dict)
+    assert {k: env[k] for k in AWKWARD} == AWKWARD
+    assert "LOCAL_ONLY" not in env  # the default source is the remote only
+    # The program replaced secretsync: same process, and no value on its command line.
+    assert isinstance(seen["cmdline"], str)
+    assert not any(v in seen["cmdline"] for v in AWKWARD.values() if len(v) > 3)
+    assert result.stdout == ""
+    assert not any(v in result.stderr for v in AWKWARD.values() if len(v) > 3)
+    # Nothing written: not the .env, not a record of the last sync, no file in the project.
+    assert (project / ".env").read_bytes() == before
+    assert sorted(Path(os.environ["XDG_STATE_HOME"]).rglob("*")) == state
+    assert not list(project.glob("pwned*"))
+
+
+def test_run_replaces_the_process_and_signals_reach_the_command(
+    seeded: Remote, project: Path
+) -> None:
+    ready = project / "ready"
+    child = (
+        "import os, signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *a: sys.exit(42))\n"
+        f"open({str(ready)!r}, 'w').write(str(os.getpid()))\n"
+        "time.sleep(30)\n"
+    )
+    proc = subprocess.Popen(
+        [secretsync_program(), "run", "--", sys.executable, "-c", child], cwd=project
+    )
+    deadline = time.monotonic() + 30
+    while not (ready.exists() and ready.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert int(ready.read_text()) == proc.pid  # exec: the command is the process we started
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 42
+
+
+def test_run_returns_the_commands_exit_status_and_outlives_the_deadline(
+    seeded: Remote, project: Path
+) -> None:
+    result = secretsync(project, "run", "--timeout", "1", "--", "sh", "-c", "sleep 1.5; exit 7")
+    assert result.returncode == 7, result.stderr  # no alarm left to kill the command
+    killed = secretsync(project, "run", "--", "sh", "-c", "kill -TERM $$")
+    assert killed.returncode == -signal.SIGTERM
+
+
+def test_run_starts_the_command_with_default_signal_handling(seeded: Remote, project: Path) -> None:
+    # Python ignores SIGPIPE; an ignored signal stays ignored across exec, so `yes | head`
+    # would print "Broken pipe" errors.  The command gets what a shell would give it.
+    direct = subprocess.run(["cat", "/proc/self/status"], capture_output=True, text=True)
+    via = secretsync(project, "run", "--", "cat", "/proc/self/status")
+
+    def masks(status: str) -> dict[str, str]:
+        return {
+            line.split(":")[0]: line.split()[1]
+            for line in status.splitlines()
+            if line.startswith(("SigIgn", "SigBlk"))
+        }
+
+    assert masks(via.stdout) == masks(direct.stdout)
+    piped = secretsync(project, "run", "--", "sh", "-c", "yes | head -n 1")
+    assert (piped.returncode, piped.stdout, piped.stderr) == (0, "y\n", "")
+
+
+def test_run_command_not_found_and_not_executable(seeded: Remote, project: Path) -> None:
+    missing = secretsync(project, "run", "--", "no-such-command-here")
+    assert missing.returncode == 127
+    assert missing.stderr == "secretsync: error: no-such-command-here: command not found\n"
+    script = project / "script.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    denied = secretsync(project, "run", "--", "./script.sh")
+    assert denied.returncode == 126
+    assert denied.stderr.startswith("secretsync: error: ./script.sh: not executable")
+    directory = secretsync(project, "run", "--", str(project))
+    assert directory.returncode == 126
+    assert "is a directory" in directory.stderr
+    script.chmod(0o755)
+    assert secretsync(project, "run", "--", "./script.sh").stdout == "hi\n"
+
+
+def test_run_overrides_inherited_variables_unless_preserve_env(
+    seeded: Remote, project: Path
+) -> None:
+    inherited = {**os.environ, "SPACES": "inherited-value", "UNRELATED": "kept"}
+    result, seen = spy(project, "run", "--", env=inherited)
+    assert seen is not None and isinstance(seen["env"], dict)
+    assert seen["env"]["SPACES"] == AWKWARD["SPACES"]
+    assert seen["env"]["UNRELATED"] == "kept"
+    result, seen = spy(project, "run", "--preserve-env", "--", env=inherited)
+    assert seen is not None and isinstance(seen["env"], dict)
+    assert seen["env"]["SPACES"] == "inherited-value"
+    assert seen["env"]["SUBST"] == AWKWARD["SUBST"]
+    assert "kept the inherited SPACES (--preserve-env)" in result.stderr
+    assert "inherited-value" not in result.stderr
+
+
+def test_run_pristine_keeps_only_the_values_and_what_a_program_needs(
+    seeded: Remote, project: Path
+) -> None:
+    inherited = {**os.environ, "UNRELATED": "dropped", "LC_TIME": "C", "TERM": "xterm"}
+    result, seen = spy(project, "run", "--pristine", "--", env=inherited)
+    assert result.returncode == 0, result.stderr
+    assert seen is not None and isinstance(seen["env"], dict)
+    extra = set(seen["env"]) - set(AWKWARD)
+    assert "UNRELATED" not in extra and "AWS_ENDPOINT_URL" not in extra
+    assert {"PATH", "HOME", "LC_TIME", "TERM"} <= extra
+    assert extra <= {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "TERM",
+        "LANG",
+        "TZ",
+        "TMPDIR",
+        "LC_CTYPE",
+        "LC_ALL",
+        "LC_TIME",
+    }
+
+
+def test_run_strict_requires_the_example_keys(seeded: Remote, project: Path) -> None:
+    (project / ".env.example").write_text("SUBST=\nMISSING_ONE=\nMISSING_TWO=placeholder\n")
+    result, seen = spy(project, "run", "--strict", "--")
+    assert result.returncode == 2
+    assert seen is None  # not started
+    assert "2 required keys missing" in result.stderr
+    assert "MISSING_ONE, MISSING_TWO" in result.stderr and ".env.example" in result.stderr
+    (project / ".env.example").write_text("SUBST=\nGLOB=\n")
+    result, seen = spy(project, "run", "--strict", "--")
+    assert result.returncode == 0, result.stderr and seen is not None
+
+
+def test_run_strict_prefers_required_keys_from_the_config(seeded: Remote, project: Path) -> None:
+    write_config(project, seeded.kind, 'required_keys = ["SUBST", "DATABASE_URL"]\n')
+    (project / ".env.example").write_text("SUBST=\n")
+    result, seen = spy(project, "run", "--strict", "--")
+    assert result.returncode == 2 and seen is None
+    assert "1 required key missing (required_keys in" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_run_without_any_list_of_required_keys_says_so(seeded: Remote, project: Path) -> None:
+    result, seen = spy(project, "run", "--strict", "--")
+    assert result.returncode == 2 and seen is None
+    assert "--strict needs the list of required keys" in result.stderr
+
+
+def test_run_sources_local_and_merged(seeded: Remote, project: Path) -> None:
+    (project / ".env").write_text("SUBST=local-override\nLOCAL_ONLY=from-the-file\n")
+    result, seen = spy(project, "run", "--source", "merged", "--")
+    assert seen is not None and isinstance(seen["env"], dict), result.stderr
+    assert seen["env"]["SUBST"] == "local-override"
+    assert seen["env"]["LOCAL_ONLY"] == "from-the-file"
+    assert seen["env"]["GLOB"] == "*"
+    # local: the .env alone, and AWS is never asked (its endpoint is dead here)
+    dead = {**os.environ, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    result, seen = spy(project, "run", "--source", "local", "--", env=dead)
+    assert result.returncode == 0, result.stderr
+    assert seen is not None and isinstance(seen["env"], dict)
+    assert seen["env"]["LOCAL_ONLY"] == "from-the-file" and "GLOB" not in seen["env"]
+    (project / ".env").unlink()
+    result, seen = spy(project, "run", "--source", "local", "--")
+    assert result.returncode == 2 and seen is None
+    assert ".env: no such file" in result.stderr
+
+
+def test_run_named_environment(moto_server: MotoServer, project: Path) -> None:
+    for kind in BACKENDS:
+        extra = (
+            f'[environments.staging.secrets_manager]\nsecret_name = "{STAGING}"\n'
+            f'[environments.staging.parameter_store]\npath = "{STAGING_PATH}"\n'
+        )
+        config = write_config(project, kind)
+        config.write_text(config.read_text() + extra)
+        remote = Remote(kind, moto_server.url)
+        staging = {"WHERE": f"staging-{kind}"}
+        if kind == "secrets_manager":
+            remote.client.create_secret(Name=STAGING, SecretString=json.dumps(staging))
+        else:
+            remote.client.put_parameter(
+                Name=STAGING_PATH + "WHERE", Value=staging["WHERE"], Type="SecureString"
+            )
+        for args in (["run", "--env", "staging", "--"], ["--env", "staging", "run", "--"]):
+            result, seen = spy(project, *args)
+            assert result.returncode == 0, result.stderr
+            assert seen is not None and isinstance(seen["env"], dict)
+            assert seen["env"]["WHERE"] == f"staging-{kind}"
+
+
+def test_run_refuses_nul_and_skips_names_no_environment_holds(
+    moto_server: MotoServer, project: Path
+) -> None:
+    write_config(project, "secrets_manager")
+    remote = Remote("secrets_manager", moto_server.url)
+    remote.seed({"GOOD": "good-value", "not-a-name": "skipped-value", "BAD": "a\0b"})
+    result, seen = spy(project, "run", "--")
+    assert result.returncode == 2 and seen is None
+    assert "the value of BAD contains a NUL character" in result.stderr
+    assert "a\0b" not in result.stderr
+    remote.put_document({"GOOD": "good-value", "not-a-name": "skipped-value"})
+    result, seen = spy(project, "run", "--")
+    assert result.returncode == 0 and seen is not None and isinstance(seen["env"], dict)
+    assert "skipped not-a-name: not valid environment variable names" in result.stderr
+    assert "not-a-name" not in seen["env"]
+    assert "skipped-value" not in result.stderr
+
+
+def test_run_against_a_remote_that_does_not_exist(moto_server: MotoServer, project: Path) -> None:
+    for kind in BACKENDS:
+        write_config(project, kind)
+        result, seen = spy(project, "run", "--")
+        assert result.returncode == 2 and seen is None
+        assert "does not exist in us-east-1" in result.stderr
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+def exported(project: Path, *args: str) -> str:
+    """The export's stdout, exactly (no newline translation: a value may hold \r\n)."""
+    result = subprocess.run(
+        [secretsync_program(), "export", *args],
+        cwd=project,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.decode("utf-8")
+
+
+def test_every_format_is_read_back_exactly_by_its_consumer(
+    seeded: Remote, project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("shell")
+    values = AWKWARD
+    assert json.loads(exported(project, "--format", "json")) == values
+    assert yaml.safe_load(exported(project, "--format", "yaml")) == values
+    dotenv_text = exported(project, "--format", "dotenv")
+    assert dotenv_values(stream=io.StringIO(dotenv_text), interpolate=False) == values
+    assert exported(project) == dotenv_text  # dotenv is the default
+    shell_text = exported(project, "--format", "shell")
+    assert read_back_in_shell("bash", shell_text, list(values), tmp_path) == values
+    single = [k for k, v in values.items() if "\n" not in v]
+    docker_text = exported(project, "--format", "docker", "--keys", ",".join(single))
+    assert parse_docker_env_file(docker_text) == {k: values[k] for k in single}
+    assert list(tmp_path.iterdir()) == [] and not list(project.glob("pwned*"))
+
+
+def test_export_to_a_file_is_atomic_and_private(seeded: Remote, project: Path) -> None:
+    out = project / "out" / "values.json"
+    out.parent.mkdir()
+    result = secretsync(project, "export", "--format", "json", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert f"wrote {len(AWKWARD)} keys to {out}" in result.stderr
+    assert json.loads(out.read_text()) == AWKWARD
+    assert out.stat().st_mode & 0o777 == 0o600
+    out.chmod(0o644)
+    secretsync(project, "export", "--format", "json", "--output", str(out))
+    assert out.stat().st_mode & 0o777 == 0o600  # rewritten private, whatever it was
+    assert [p.name for p in out.parent.iterdir()] == ["values.json"]  # no temporary left
+
+
+def test_export_selects_keys(seeded: Remote, project: Path) -> None:
+    assert json.loads(exported(project, "--format", "json", "--keys", "GLOB, TAB")) == {
+        "GLOB": "*",
+        "TAB": "a\tb",
+    }
+    result = secretsync(project, "export", "--keys", "GLOB,NOPE")
+    assert result.returncode == 2
+    assert "--keys names keys that are not there: NOPE" in result.stderr
+    assert result.stdout == ""
+
+
+def test_docker_format_refuses_a_multi_line_value_by_name(seeded: Remote, project: Path) -> None:
+    out = project / "docker.env"
+    result = secretsync(project, "export", "--format", "docker", "--output", str(out))
+    assert result.returncode == 2
+    assert "the value of NEWLINE holds a line break" in result.stderr
+    assert not out.exists() and result.stdout == ""
+
+
+def export_github(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [secretsync_program(), "export", "--format", "github"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_github_format_appends_to_github_env_and_masks_each_line(
+    seeded: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    write_config(project, seeded.kind, 'plain_keys = ["GLOB", "TAB"]\n')
+    github_env = project / "github_env"
+    github_env.write_text("EARLIER=step\n")
+    result = export_github(project, {**os.environ, "GITHUB_ENV": str(github_env)})
+    assert result.returncode == 0, result.stderr
+    assert parse_github_env(github_env.read_bytes().decode()) == {"EARLIER": "step", **AWKWARD}
+    masks = result.stdout.split("\n")[:-1]  # the runner's lines (not str.splitlines's)
+    assert all(line.startswith("::add-mask::") for line in masks)
+    masked = {line.removeprefix("::add-mask::") for line in masks}
+    assert "line one" in masked and "$(touch pwned-newline)" in masked  # line by line
+    assert "first" in masked and "second" in masked  # \r\n splits too
+    assert "100%25 %250A %2525" in masked  # escaped as workflow command data
+    assert "*" not in masked and "a\tb" not in masked  # plain_keys stay readable
+    # nothing but the mask commands on stdout, and no value on stderr
+    assert not any(v in result.stderr for v in AWKWARD.values() if len(v) > 3)
+
+
+def test_github_format_without_github_env_is_an_error(seeded: Remote, project: Path) -> None:
+    result = export_github(project, {k: v for k, v in os.environ.items() if k != "GITHUB_ENV"})
+    assert result.returncode == 2
+    assert "$GITHUB_ENV, which is not set" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["dotenv", "github"])
+def test_export_writes_values_to_a_terminal_only_with_show_values(
+    seeded: Remote, project: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ENV", str(project / "github_env"))
+    code, output = in_a_terminal(
+        project, [secretsync_program(), "export", "--format", fmt], b"", after=b"\0"
+    )
+    assert code == 2
+    assert "stdout is a terminal; nothing was written" in output
+    assert AWKWARD["SPACES"] not in output and "pwned" not in output
+    assert not (project / "github_env").exists()
+    code, output = in_a_terminal(
+        project,
+        [secretsync_program(), "export", "--show-values", "--keys", "GLOB,SPACES"],
+        b"",
+        after=b"\0",
+    )
+    assert code == 0
+    assert AWKWARD["SPACES"] in output
