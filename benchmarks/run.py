@@ -515,6 +515,155 @@ def run_command(report: Report, runs: int) -> None:
     report.facts.append((name, f"API calls made by one `secretsync run`: {calls}"))
 
 
+def make_tree(root: Path, files: int, size: int, values: list[str], planted: int) -> set[str]:
+    """``files`` text files of about ``size`` bytes under ``root`` (code-like lines of
+    random words); ``planted`` of them get one value each as ``token=<value>`` on a known
+    line.  Returns the planted places as ``path:line``."""
+    import random
+
+    rng = random.Random(42)
+    words = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz_") for _ in range(rng.randint(2, 10)))
+        for _ in range(2000)
+    ]
+    places = set()
+    for index in range(files):
+        directory = root / f"pkg{index % 50:02d}"
+        directory.mkdir(parents=True, exist_ok=True)
+        lines, length = [], 0
+        while length < size:
+            line = "    " + " = ".join(rng.choice(words) for _ in range(rng.randint(2, 8)))
+            lines.append(line)
+            length += len(line) + 1
+        path = directory / f"module_{index:04d}.py"
+        if index < planted:
+            at = rng.randrange(len(lines))
+            lines[at] = f'    token = "{values[index % len(values)]}"'
+            places.add(f"{path.relative_to(root.parent)}:{at + 1}")
+        path.write_text("\n".join(lines) + "\n")
+    return places
+
+
+def leak_guard(report: Report, runs: int, detect_secrets: str | None) -> None:
+    """8. scan vs grep -rF on ~100 MB; hook latency; redact throughput; vs detect-secrets."""
+    import random
+
+    name = "8. leak guard: scan 5,000 files (~100 MB), 300 values"
+    rng = random.Random(7)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(16, 40))) for _ in range(300)]
+    root = project(
+        '[backend]\ntype = "secrets_manager"\nregion = "us-east-1"\n'
+        '[secrets_manager]\nsecret_name = "bench/app"\n',
+        "".join(f"KEY_{i:03d}={v}\n" for i, v in enumerate(values)),
+    )
+    (root / "values.txt").write_text("\n".join(values) + "\n")
+    make_tree(root / "tree", 5000, 20_000, values, planted=50)
+    env = dict(os.environ)
+    # grep exits 0 when it finds something; secretsync exits 1.
+    medians = race(
+        report,
+        name,
+        {
+            "secretsync scan tree": lambda: timed([SECRETSYNC, "scan", "tree"], root, env, 1),
+            "grep -rF -f values.txt tree": lambda: timed(
+                ["grep", "-rF", "-f", "values.txt", "tree"], root, env, 0
+            ),
+        },
+        runs,
+    )
+    ratio = medians["secretsync scan tree"] / medians["grep -rF -f values.txt tree"]
+    report.checks.append(Check(name, "secretsync scan / grep -rF", ratio, "<= 1.20", ratio <= 1.20))
+    megabytes = sum(p.stat().st_size for p in (root / "tree").rglob("*.py")) / 1e6
+    report.facts.append((name, f"tree: 5,000 files, {megabytes:.0f} MB, 300 values, 50 planted"))
+    hook_latency(report, root, env, runs)
+    redact_throughput(report, root, env)
+    versus_detect_secrets(report, root, values, env, detect_secrets)
+
+
+def hook_latency(report: Report, root: Path, env: dict[str, str], runs: int) -> None:
+    name = "8. leak guard: the secretsync-scan hook on a commit of 10 files"
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / ".git" / "info").mkdir(parents=True, exist_ok=True)
+    staged = [f"tree/pkg{i % 50:02d}/module_{i:04d}.py" for i in range(60, 70)]
+    subprocess.run(["git", "add", "--", *staged], cwd=root, check=True)
+    medians = race(
+        report,
+        name,
+        {
+            "secretsync-scan (10 staged files)": lambda: timed(
+                [str(BIN / "secretsync-scan"), *staged], root, env
+            ),
+            "secretsync --version": lambda: timed([SECRETSYNC, "--version"], root, env),
+        },
+        max(runs, 7),
+    )
+    extra = medians["secretsync-scan (10 staged files)"] - medians["secretsync --version"]
+    report.checks.append(
+        Check(name, "hook - `secretsync --version`, seconds", extra, "<= 0.15", extra <= 0.15)
+    )
+
+
+def redact_throughput(report: Report, root: Path, env: dict[str, str]) -> None:
+    name = "8. leak guard: secretsync redact through a pipe"
+    sample = root / "stream.txt"
+    with sample.open("wb") as out:
+        for path in sorted((root / "tree").rglob("*.py"))[:1000]:  # ~20 MB, values included
+            out.write(path.read_bytes())
+        out.flush()
+    data = sample.read_bytes() * 10  # ~200 MB
+    sample.write_bytes(data)
+    command = f"cat stream.txt | {SECRETSYNC} redact > /dev/null"
+    times = [timed(["sh", "-c", command], root, env) for _ in range(3)]
+    rate = len(data) / 1e6 / statistics.median(times)
+    report.rows.append(
+        Row(name, f"redact {len(data) / 1e6:.0f} MB", statistics.median(times), times)
+    )
+    report.checks.append(Check(name, "MB/s", rate, ">= 100", rate >= 100))
+
+
+def versus_detect_secrets(
+    report: Report, root: Path, values: list[str], env: dict[str, str], detect_secrets: str | None
+) -> None:
+    """The same small tree (4 MB: detect-secrets takes minutes on 100 MB) for both."""
+    name = "8. leak guard: vs detect-secrets, 200 files (~4 MB), 20 planted values"
+    small = root / "small"
+    planted = make_tree(small, 200, 20_000, values, planted=20)
+    contenders = {
+        "secretsync scan small": ([SECRETSYNC, "scan", "--format", "json", "small"], 1),
+    }
+    if detect_secrets:
+        contenders["detect-secrets scan small"] = ([detect_secrets, "scan", "small"], 0)
+    for contender, (command, code) in contenders.items():
+        start = time.perf_counter()
+        result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if result.returncode != code:
+            raise SystemExit(f"{contender} failed ({result.returncode}): {result.stderr}")
+        document = json.loads(result.stdout)
+        if contender.startswith("secretsync"):
+            places = {f"{f['path']}:{f['line']}" for f in document["findings"]}
+        else:
+            places = {
+                f"{path}:{secret['line_number']}"
+                for path, secrets in document["results"].items()
+                for secret in secrets
+            }
+        hits = len(planted & places)
+        false_alarms = len(places - planted)
+        report.rows.append(
+            Row(
+                name,
+                contender,
+                elapsed,
+                [elapsed],
+                f"planted values found: {hits} of {len(planted)}; other findings: {false_alarms}",
+            )
+        )
+    if not detect_secrets:
+        report.facts.append((name, "detect-secrets was not available: not compared"))
+
+
 # -- report ---------------------------------------------------------------------------------------
 
 
@@ -558,7 +707,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--aws", default="aws", help="the awscli program to compare with")
     parser.add_argument("--runs", type=int, default=7, help="runs per contender (>= 5)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="scenarios to run, e.g. 1,5")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8", help="scenarios to run, e.g. 1,5")
+    parser.add_argument("--detect-secrets", help="the detect-secrets program to compare with")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument(
         "--notes",
@@ -569,6 +719,8 @@ def main() -> int:
     args = parser.parse_args()
     if os.sep in args.aws:
         args.aws = str(Path(args.aws).resolve())
+    if args.detect_secrets and os.sep in args.detect_secrets:
+        args.detect_secrets = str(Path(args.detect_secrets).resolve())
     runs = max(5, args.runs)
     chosen = set(args.only.split(","))
     report = Report()
@@ -587,6 +739,8 @@ def main() -> int:
         startup(report, max(runs, 15))
     if "7" in chosen:
         run_command(report, max(runs, 15))
+    if "8" in chosen:
+        leak_guard(report, 5, args.detect_secrets)
     notes = args.notes.read_text() if args.notes.exists() else ""
     write(report, args.output, notes)
     for c in report.checks:

@@ -248,10 +248,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(cli.main(argv, "secretsync", standalone_mode=False))
 
 
-from secretsync_hooks.commands import config_commands, sync_commands, use_commands  # noqa: E402
+from secretsync_hooks.commands import (  # noqa: E402
+    config_commands,
+    guard_commands,
+    sync_commands,
+    use_commands,
+)
 
 sync_commands.register(cli)
 use_commands.register(cli)
+guard_commands.register(cli)
 config_commands.register(cli)
 
 __all__ = ["Options", "cli", "command_options", "main"]

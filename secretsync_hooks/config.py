@@ -25,9 +25,12 @@ BACKEND_TYPES: tuple[BackendKind, ...] = ("secrets_manager", "parameter_store")
 PARAMETER_TYPES = ("SecureString", "String")
 PARAMETER_TIERS = ("Standard", "Advanced", "Intelligent-Tiering")
 DEFAULT_ENV_FILE = ".env"
+DEFAULT_SCAN_MIN_LENGTH = 8
+MAX_SCAN_MIN_LENGTH = 64
 
 # Key names unlike each other: a plain_keys pattern that matches them all matches every key.
 _PROBES = ("A", "z", "_", "9", "API_KEY", "db.password", "x-y", "Secret42", "a b", "ä")
+_PATH_PROBES = ("app.py", "src/main.go", ".github/workflows/ci.yml", "README", "a/b/c.txt")
 
 
 class _SecretsManagerFields(NamedTuple):
@@ -107,6 +110,9 @@ class Config(NamedTuple):
     configured_region: str | None = None
     # Keys ``run --strict`` requires (``required_keys``); empty: those of the .env.example.
     required_keys: tuple[str, ...] = ()
+    # [scan]: values shorter than this are not looked for; paths (globs) not scanned.
+    scan_min_length: int = 8
+    scan_exclude: tuple[str, ...] = ()
 
     @property
     def backend(self) -> BackendKind:
@@ -200,6 +206,8 @@ def load_config(
         ambient_profile=ambient,
         configured_region=configured,
         required_keys=tuple(required[0]) if required else (),
+        scan_min_length=_min_length(layers),
+        scan_exclude=_scan_exclude(layers),
     )
 
 
@@ -374,6 +382,33 @@ def _env_file(
             "pass --env-file to use that file on purpose.",
         )
     return env_file
+
+
+def _min_length(layers: _Layers) -> int:
+    found = layers.get("scan", "min_length")
+    if found is None:
+        return DEFAULT_SCAN_MIN_LENGTH
+    if not 1 <= found[0] <= MAX_SCAN_MIN_LENGTH:
+        raise ConfigError(
+            f"{layers.path}: [scan] min_length must be 1 or more, and at most "
+            f"{MAX_SCAN_MIN_LENGTH} (more would let most secrets through), not {found[0]}"
+        )
+    return int(found[0])
+
+
+def _scan_exclude(layers: _Layers) -> tuple[str, ...]:
+    """``[scan] exclude``, refusing a glob that would exclude every file (a leak guard that
+    looks at nothing would pass every commit without a word)."""
+    found = layers.get("scan", "exclude")
+    globs = tuple(found[0]) if found else ()
+    for glob in globs:
+        if all(fnmatchcase(probe, glob) for probe in _PATH_PROBES):
+            raise ConfigError(
+                f"{layers.path}: [scan] exclude pattern {glob!r} matches every file, which "
+                "would turn the leak guard off",
+                hint='Name what holds copies on purpose, e.g. ["tests/fixtures/*"].',
+            )
+    return globs
 
 
 def _check_plain_keys(path: Path, patterns: list[str]) -> None:

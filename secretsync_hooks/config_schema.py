@@ -34,6 +34,7 @@ TABLES: dict[str, dict[str, type]] = {
         "kms_key_id": str,
         "tags": dict,
     },
+    "scan": {"min_length": int, "exclude": list},
 }
 TOP_LEVEL: dict[str, type] = {"env_file": str, "plain_keys": list, "required_keys": list}
 
@@ -129,7 +130,11 @@ def _check_type(path: Path, where: str, value: object, expected: type) -> None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{path}: {where} must be a list of strings")
     elif not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
-        raise ConfigError(f"{path}: {where} must be a {expected.__name__}, not {_type_name(value)}")
+        wanted = _WANTED.get(expected, expected.__name__)
+        raise ConfigError(f"{path}: {where} must be {wanted}, not {_type_name(value)}")
+
+
+_WANTED = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
 
 
 def _type_name(value: object) -> str:

@@ -35,6 +35,42 @@ def check_push_main(argv: Sequence[str] | None = None) -> int:
     return hook_guarded(argv, lambda: _check(argv, "secretsync-check-push", "git push"))
 
 
+def scan_main(argv: Sequence[str] | None = None) -> int:
+    """secretsync-scan (pre-commit stage): fail when a staged file holds a real value."""
+    return hook_guarded(argv, lambda: _scan(argv))
+
+
+def _scan(argv: Sequence[str] | None) -> int:
+    from secretsync_hooks.config import Overrides, load_config
+    from secretsync_hooks.formatters import findings
+    from secretsync_hooks.scanning import finder_for, scan
+
+    parser = argparse.ArgumentParser(
+        prog="secretsync-scan",
+        description="Fail when a staged file holds the value of a secret of the .env.",
+    )
+    for spec in (options.CONFIG, options.ENV, options.ENV_FILE, options.TIMEOUT, options.DEBUG):
+        spec.argparse(parser)
+    parser.add_argument(
+        "--remote", action="store_true", help="Also look for the remote's values (one read)."
+    )
+    parser.add_argument("filenames", nargs="*", help="The staged files (pre-commit passes them).")
+    args = parser.parse_args(argv)
+    config = load_config(
+        Overrides(config=args.config_path, environment=args.environment, env_file=args.env_file)
+    )
+    for warning in config.warnings:
+        say(f"warning: {warning}")
+    finder, count = finder_for(config, _REDACTOR, remote=args.remote, deadline=args.timeout)
+    result = scan(config, finder, count, args.filenames, staged=True)
+    for line in findings.finding_lines(result) + findings.problem_lines(result):
+        say(_REDACTOR(line))  # a path could be named after a value
+    if result.findings or result.unreadable:
+        say(findings.summary(result))
+        say("To commit anyway (not recommended): SKIP=secretsync-scan git commit ...")
+    return findings.exit_code(result)
+
+
 def hook_guarded(argv: Sequence[str] | None, func: Callable[[], int]) -> int:
     """The CLI's error path for a hook: one message on stdout, no traceback unless --debug,
     exit 130 on Ctrl-C or SIGTERM."""

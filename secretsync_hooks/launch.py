@@ -18,13 +18,16 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, NoReturn
 
 from secretsync_hooks import text
 from secretsync_hooks.errors import EnvFileError, ExitCode, LaunchError
 
 if TYPE_CHECKING:
     import subprocess
+    import threading
+
+    from secretsync_hooks.leaks import Finder
 
 # What --pristine keeps of the inherited environment: what a program needs to start and to
 # find things (PATH, HOME, the user, the terminal, the locale, the time zone, the temporary
@@ -139,13 +142,14 @@ def _check_executable(path: str, shown: str) -> None:
         )
 
 
-def launch(argv: Sequence[str], variables: dict[str, str]) -> int:
+def launch(argv: Sequence[str], variables: dict[str, str], *, redact: Finder | None = None) -> int:
     """Start ``argv`` with exactly ``variables`` as its environment: replace this process
-    on POSIX (never returns), else run it as a child and return its exit status."""
+    on POSIX (never returns), else run it as a child and return its exit status.  With
+    ``redact`` it always runs as a child, its output masked on the way through."""
     path = resolve(argv[0], variables)
-    if os.name == "posix":
+    if os.name == "posix" and redact is None:
         replace_process(path, argv, variables)
-    return run_child(path, argv, variables)
+    return run_child(path, argv, variables, redact=redact)
 
 
 def replace_process(path: str, argv: Sequence[str], variables: dict[str, str]) -> NoReturn:
@@ -176,27 +180,60 @@ def _reset_signals() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
 
-def run_child(path: str, argv: Sequence[str], variables: dict[str, str]) -> int:
+def run_child(
+    path: str, argv: Sequence[str], variables: dict[str, str], *, redact: Finder | None = None
+) -> int:
     """Run ``argv`` as a child and return its exit status (128 + N if signal N ended it,
     as shells report it).  Ctrl-C reaches the child from the terminal; SIGTERM sent to
-    secretsync is passed on; both wait for the child to finish."""
+    secretsync is passed on; both wait for the child to finish.  With ``redact`` the child's
+    stdout and stderr pass through it to ours."""
     import subprocess
 
+    stream = subprocess.PIPE if redact else None
     try:
-        child = subprocess.Popen([path, *argv[1:]], env=variables)
+        child = subprocess.Popen([path, *argv[1:]], env=variables, stdout=stream, stderr=stream)
     except OSError as exc:
         raise LaunchError(
             f"{text.shown(argv[0])}: cannot execute: {exc.strerror or type(exc).__name__}",
             ExitCode.NOT_EXECUTABLE,
         ) from None
+    pumps = _pumps(child, redact) if redact else []
     previous = {signum: signal.signal(signum, _forward_to(child)) for signum in _FORWARDED}
     try:
-        status = child.wait()
+        status: int = child.wait()
+        for thread in pumps:
+            thread.join()
     finally:
         for signum, handler in previous.items():
             if handler is not None:
                 signal.signal(signum, handler)
     return 128 - status if status < 0 else status
+
+
+def _pumps(child: subprocess.Popen[bytes], finder: Finder) -> list[threading.Thread]:
+    import threading
+
+    threads = []
+    for source, sink in ((child.stdout, sys.stdout), (child.stderr, sys.stderr)):
+        assert source is not None
+        thread = threading.Thread(
+            target=_pump_or_drain, args=(source.fileno(), sink.buffer, finder), daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def _pump_or_drain(source: int, sink: BinaryIO, finder: Finder) -> None:
+    """Redact ``source`` into ``sink``; if ``sink`` is gone (a closed pipe), keep reading
+    ``source`` so that the command never blocks on a full pipe."""
+    from secretsync_hooks.stream_redact import pump
+
+    try:
+        pump(source, sink, finder)
+    except OSError:
+        while os.read(source, 65536):
+            pass
 
 
 _FORWARDED = (signal.SIGINT, signal.SIGTERM)

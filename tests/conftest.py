@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from moto import mock_aws
 
+from tests.helpers import GIT_IDENTITY
 from tests.moto_server import MotoServer, running
+
+ROOT = Path(__file__).resolve().parent.parent
+# What a hooks repository holds: enough for pre-commit to install the hooks from it.
+SNAPSHOT = ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "secretsync_hooks"]
 
 _AWS_VARIABLES = (
     "AWS_PROFILE",
@@ -105,3 +113,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = getattr(item, "fixturenames", ())
         if module in _SLOW_MODULES or "moto_server" in fixtures:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    repo = tmp_path_factory.mktemp("hooks-repo")
+    for name in SNAPSHOT:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, repo / name)
+    env = {**os.environ, **GIT_IDENTITY}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return repo, sha
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")

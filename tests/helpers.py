@@ -20,6 +20,13 @@ from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
 SECRET = "myapp/production"
 PATH = "/myapp/production/"
 BACKENDS = ("secrets_manager", "parameter_store")
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 CONFIG = f"""\
 [backend]

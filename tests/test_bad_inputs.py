@@ -142,7 +142,7 @@ CASES = [
     ),
     Case(
         "wrong value type",
-        "backend.region must be a str, not integer",
+        "backend.region must be a string, not integer",
         config='[backend]\ntype = "secrets_manager"\nregion = 5\n'
         '[secrets_manager]\nsecret_name = "x"\n',
     ),

@@ -225,3 +225,32 @@ def test_export_reveals_values_only_where_asked(seeded: Remote, project: Path) -
         assert result.returncode == 2, (args, result.stderr)
         assert leaks(result.stdout + result.stderr, CANARIES) == set(), args
     assert not github_env.exists()
+
+
+def test_the_leak_guard_names_keys_never_values(seeded: Remote, project: Path) -> None:
+    planted = "\n".join([*LOCAL.values(), json.dumps(REMOTE)]) + "\n"
+    (project / "leak.py").write_text(planted)
+    for args in (
+        ["scan"],
+        ["scan", "--format", "json"],
+        ["scan", "--remote", "--debug"],
+        ["scan", "leak.py", "--remote", "--format", "json", "--debug"],
+    ):
+        result = run_with(project, *args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert leaks(result.stdout + result.stderr, CANARIES) == set(), args
+    for args in (["redact"], ["redact", "--remote", "--debug"]):
+        result = subprocess.run(
+            [secretsync_program(), *args],
+            cwd=project,
+            input=planted,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        expected = CANARIES if "--remote" in args else set(LOCAL.values())
+        assert leaks(result.stdout + result.stderr, expected) == set(), args
+    shown = run_with(project, "run", "--redact", "--", "sh", "-c", 'printf "%s" "$API_KEY"')
+    assert shown.returncode == 0 and shown.stdout == "********"

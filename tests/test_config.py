@@ -214,7 +214,7 @@ def test_missing_config_says_what_to_do(project: Path) -> None:
             '[backend]\ntype = "parameter_store"\n[parameter_store]\npath = "/a/"\ntier = "Gold"\n',
             "tier 'Gold' is not a parameter tier",
         ),
-        ("[backend]\ntype = 3\n", "backend.type must be a str, not integer"),
+        ("[backend]\ntype = 3\n", "backend.type must be a string, not integer"),
         ('backend = "secrets_manager"\n', r"\[backend\] must be a table, not string"),
         ('plain_keys = "X"\n[backend]\ntype = "secrets_manager"\n', "plain_keys must be a list"),
         (

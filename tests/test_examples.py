@@ -53,7 +53,12 @@ def test_manifest_is_valid_and_shaped_as_documented() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     hooks = {hook["id"]: hook for hook in MANIFEST}
-    assert set(hooks) == {"secretsync-check", "secretsync-check-push", "secretsync-forbid-env"}
+    assert set(hooks) == {
+        "secretsync-check",
+        "secretsync-check-push",
+        "secretsync-forbid-env",
+        "secretsync-scan",
+    }
     for hook in MANIFEST:
         assert hook["language"] == "python"
         assert hook["minimum_pre_commit_version"] == "3.2.0"
@@ -64,6 +69,11 @@ def test_manifest_is_valid_and_shaped_as_documented() -> None:
         assert hooks[hook_id]["require_serial"] is True
     assert hooks["secretsync-check"]["stages"] == ["pre-commit"]
     assert hooks["secretsync-check-push"]["stages"] == ["pre-push"]
+    # the leak guard reads the staged files it is given; no AWS call, so no serial run needed
+    scan = hooks["secretsync-scan"]
+    assert scan["stages"] == ["pre-commit"]
+    assert scan.get("pass_filenames", True) is True and not scan.get("require_serial")
+    assert not scan.get("always_run")
 
 
 def test_example_pre_commit_config_is_valid_and_uses_every_hook() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,18 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Remote, write_config
+from tests.helpers import GIT_IDENTITY, Remote, write_config
 from tests.moto_server import MotoServer
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOT = ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "secretsync_hooks"]
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.invalid",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.invalid",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -46,29 +37,6 @@ def pre_commit(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         check=False,
         timeout=600,
     )
-
-
-@pytest.fixture(scope="session")
-def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    repo = tmp_path_factory.mktemp("hooks-repo")
-    for name in SNAPSHOT:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, repo / name)
-    env = {**os.environ, **GIT_IDENTITY}
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
-        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
-    sha = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout.strip()
-    return repo, sha
-
-
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
 
 
 @pytest.fixture

@@ -78,6 +78,12 @@ def _warn(warnings: list[str]) -> None:
     "listed on stderr).",
 )
 @_STRICT
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Mask the values in the command's stdout and stderr (as secretsync redact does); "
+    "the command then runs as a child.",
+)
 @click.argument(
     "command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- COMMAND [ARGS]"
 )
@@ -86,6 +92,7 @@ def run(
     pristine: bool,
     preserve_env: bool,
     strict: bool,
+    redact: bool,
     command: tuple[str, ...],
 ) -> int:
     """Run a command with the values in its environment, no .env needed.
@@ -108,7 +115,13 @@ def run(
     if env.kept:
         warnings.append(f"kept the inherited {text.keys(env.kept)} (--preserve-env)")
     _warn(warnings)
-    return launch.launch(list(command), env.variables)
+    finder = None
+    if redact:
+        from secretsync_hooks.leaks import Finder, needles
+
+        passed = {k: v for k, v in found.values.items() if k not in env.skipped}
+        finder = Finder(needles(passed, config.plain_keys, config.scan_min_length))
+    return launch.launch(list(command), env.variables, redact=finder)
 
 
 @command_options(*USING, EXPORT_FORMAT, SHOW_VALUES)

@@ -1,0 +1,93 @@
+"""``scan`` and ``redact``: the leak guard that knows the real values."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import click
+
+from secretsync_hooks import options
+from secretsync_hooks.cli import FORMAT, TARGET, Options, command_options
+from secretsync_hooks.commands.sync_commands import _short
+
+if TYPE_CHECKING:
+    from secretsync_hooks.scanning import Result
+
+REMOTE = options.Spec(
+    ("--remote",),
+    "remote",
+    "Also look for the remote's values (one read of AWS).",
+    flag=True,
+)
+GUARD = (*TARGET, REMOTE, options.TIMEOUT, options.DEBUG)
+
+
+@command_options(*GUARD, FORMAT)
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Scan what is going into the commit (the index), not the work tree.",
+)
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="[PATH]...")
+def scan(opts: Options, staged: bool, paths: tuple[str, ...]) -> int:
+    """Find the real values of your secrets in files. Exit 1 if any is found.
+
+    Looks for every value of the .env (--remote: and of AWS) of at least [scan] min_length
+    characters, except plain_keys, as is, JSON-escaped, URL-encoded, base64 and line by
+    line. With no PATH: the files git knows (--staged: the staged changes). Findings name the
+    file, line, key and form, never the value. A line holding "secretsync: allow" is skipped.
+    """
+    from secretsync_hooks.scanning import finder_for
+    from secretsync_hooks.scanning import scan as run_scan
+
+    config = opts.load_config()
+    finder, count = finder_for(
+        config, opts.redactor, remote=bool(opts.remote), deadline=opts.timeout
+    )
+    result = run_scan(config, finder, count, paths, staged=staged)
+    return report(result, opts.redactor, json_output=opts.json)
+
+
+def report(result: Result, redact: Callable[[str], str], *, json_output: bool = False) -> int:
+    """Findings on stdout, unreadable files and the summary on stderr; the exit code."""
+    from secretsync_hooks.formatters import findings
+
+    if json_output:
+        click.echo(redact(findings.document(result)))
+    for line in findings.finding_lines(result) if not json_output else []:
+        click.echo(redact(line))
+    for line in findings.problem_lines(result):
+        click.echo(redact(line), err=True)
+    if not json_output:
+        click.echo(findings.summary(result), err=True)
+    return findings.exit_code(result)
+
+
+@command_options(*GUARD)
+def redact(opts: Options) -> int:
+    """Copy stdin to stdout with every secret value masked, as it flows.
+
+    The same values and forms as scan (plain_keys are kept). A value split across reads is
+    still masked; output is passed on as soon as it cannot be part of a value, so
+    `make test 2>&1 | secretsync redact` stays live.
+    """
+    from secretsync_hooks.scanning import finder_for
+    from secretsync_hooks.stream_redact import pump
+
+    config = opts.load_config()
+    finder, _ = finder_for(config, opts.redactor, remote=bool(opts.remote), deadline=opts.timeout)
+    if not finder:
+        click.echo(
+            "secretsync: warning: no values to mask (no .env here, or none at least [scan] "
+            "min_length long): the input passes through unchanged; --remote adds AWS's values",
+            err=True,
+        )
+    pump(sys.stdin.fileno(), sys.stdout.buffer, finder)
+    return 0
+
+
+def register(group: click.Group) -> None:
+    group.add_command(click.command("scan", short_help=_short(scan))(scan))
+    group.add_command(click.command("redact", short_help=_short(redact))(redact))
