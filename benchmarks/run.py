@@ -664,6 +664,45 @@ def versus_detect_secrets(
         report.facts.append((name, "detect-secrets was not available: not compared"))
 
 
+def all_envs(report: Report, runs: int) -> None:
+    """9. The hook over 5 environments (--all-envs) vs over one, 20 ms latency."""
+    name = "9. hook over 5 environments vs 1, Secrets Manager, 50 keys each, 20 ms"
+    values = {f"KEY_{i:02d}": f"value-{i}" for i in range(50)}
+    names = ["dev", "qa", "staging", "perf", "prod"]
+    with AwsProxy(latency=0.020, lifetime=900, separate_moto=True) as proxy:
+        client = moto_client(proxy, "secretsmanager")
+        config = '[backend]\ntype = "secrets_manager"\nregion = "us-east-1"\n'
+        for env in names:
+            client.create_secret(Name=f"bench/{env}", SecretString=json.dumps(values))
+            config += (
+                f'[environments.{env}]\nenv_file = ".env.{env}"\n'
+                f'[environments.{env}.secrets_manager]\nsecret_name = "bench/{env}"\n'
+            )
+        text = "".join(f"{k}={v}\n" for k, v in values.items())
+        root = project(config, text)
+        for env in names:
+            (root / f".env.{env}").write_text(text)
+        env_vars = environ(proxy.url)
+        env_vars.update(XDG_CACHE_HOME=str(root / "cache"), XDG_STATE_HOME=str(root / "state"))
+        hook = str(BIN / "secretsync-check")
+        timed([hook, "--all-envs"], root, env_vars)  # records, endpoint cache
+        medians = race(
+            report,
+            name,
+            {
+                "secretsync-check --all-envs (5)": lambda: timed(
+                    [hook, "--all-envs"], root, env_vars
+                ),
+                "secretsync-check --env dev (1)": lambda: timed(
+                    [hook, "--env", "dev"], root, env_vars
+                ),
+            },
+            runs,
+        )
+    ratio = medians["secretsync-check --all-envs (5)"] / medians["secretsync-check --env dev (1)"]
+    report.checks.append(Check(name, "5 environments / 1", ratio, "<= 1.60", ratio <= 1.60))
+
+
 # -- report ---------------------------------------------------------------------------------------
 
 
@@ -707,7 +746,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--aws", default="aws", help="the awscli program to compare with")
     parser.add_argument("--runs", type=int, default=7, help="runs per contender (>= 5)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8", help="scenarios to run, e.g. 1,5")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="scenarios to run, e.g. 1,5")
     parser.add_argument("--detect-secrets", help="the detect-secrets program to compare with")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument(
@@ -741,6 +780,8 @@ def main() -> int:
         run_command(report, max(runs, 15))
     if "8" in chosen:
         leak_guard(report, 5, args.detect_secrets)
+    if "9" in chosen:
+        all_envs(report, max(runs, 9))
     notes = args.notes.read_text() if args.notes.exists() else ""
     write(report, args.output, notes)
     for c in report.checks:

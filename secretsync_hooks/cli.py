@@ -250,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 from secretsync_hooks.commands import (  # noqa: E402
     config_commands,
+    env_commands,
     guard_commands,
     sync_commands,
     use_commands,
@@ -258,6 +259,7 @@ from secretsync_hooks.commands import (  # noqa: E402
 sync_commands.register(cli)
 use_commands.register(cli)
 guard_commands.register(cli)
+env_commands.register(cli)
 config_commands.register(cli)
 
 __all__ = ["Options", "cli", "command_options", "main"]

@@ -26,6 +26,8 @@ PARAMETER_TYPES = ("SecureString", "String")
 PARAMETER_TIERS = ("Standard", "Advanced", "Intelligent-Tiering")
 DEFAULT_ENV_FILE = ".env"
 DEFAULT_SCAN_MIN_LENGTH = 8
+# The name of the top level, the environment used without --env.
+DEFAULT_ENVIRONMENT = "default"
 MAX_SCAN_MIN_LENGTH = 64
 
 # Key names unlike each other: a plain_keys pattern that matches them all matches every key.
@@ -236,8 +238,11 @@ class _Layers(NamedTuple):
         if name is None:
             sources["environment"] = "default"
             return cls(raw, path, None, {}, environments)
+        if name == DEFAULT_ENVIRONMENT and name not in environments:
+            # The top level, by a name --env accepts (`--env default --env staging`).
+            return cls(raw, path, None, {}, environments)
         if name not in environments:
-            available = text.keys(sorted(environments)) or "none are defined"
+            available = text.keys([DEFAULT_ENVIRONMENT, *sorted(environments)])
             raise ConfigError(
                 f"{path}: no environment named {text.shown(name)!r} "
                 f"(from {sources['environment']})",

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from secretsync_hooks import options, text
 from secretsync_hooks.error_handler import guarded, report
@@ -22,6 +23,7 @@ from secretsync_hooks.redact import Redactor
 
 if TYPE_CHECKING:
     from secretsync_hooks.differ import Comparison
+    from secretsync_hooks.targets import Target
     from secretsync_hooks.workspace import Workspace
 
 
@@ -83,9 +85,19 @@ _REDACTOR = Redactor()
 
 
 def say(message: str) -> None:
-    """One message on stdout, control characters escaped.  Messages never hold values by
-    construction; error reports go through the error handler, which also redacts."""
-    print(text.clean(message))
+    """One message on stdout (or, checking several targets at once, on this target's own
+    buffer), control characters escaped.  Messages never hold values by construction; error
+    reports go through the error handler, which also redacts."""
+    print(text.clean(message), file=_stream())
+
+
+# Checking several targets at once, each thread writes to its own buffer, printed in order.
+_local = threading.local()
+
+
+def _stream() -> TextIO:
+    stream: TextIO | None = getattr(_local, "stream", None)
+    return stream if stream is not None else sys.stdout
 
 
 def _parser(hook_id: str) -> argparse.ArgumentParser:
@@ -93,6 +105,17 @@ def _parser(hook_id: str) -> argparse.ArgumentParser:
         prog=hook_id, description="Fail when the local .env has drifted from AWS."
     )
     options.ENV.argparse(parser, repeat=True)
+    parser.add_argument(
+        "--all-envs",
+        action="store_true",
+        help="Check every environment of the config (the top level too, if it names its own "
+        "remote), several at once.",
+    )
+    parser.add_argument(
+        "--recursive",
+        action="store_true",
+        help="Check every .secretsync.toml tracked in the repository, each with its own .env.",
+    )
     options.ENV_FILE.argparse(parser)
     options.KEYS_ONLY.argparse(parser)
     options.CONFIG.argparse(parser)
@@ -103,20 +126,75 @@ def _parser(hook_id: str) -> argparse.ArgumentParser:
 
 
 def _check(argv: Sequence[str] | None, hook_id: str, git_command: str) -> int:
+    from secretsync_hooks.targets import targets
+
     args = _parser(hook_id).parse_args(argv)
     skip = f"SKIP={hook_id} {git_command} ..."
-    return max(_check_one(name, args, skip) for name in (args.environment or [None]))
+    found = targets(
+        args.config_path,
+        args.environment or [],
+        all_envs=args.all_envs,
+        recursive=args.recursive,
+    )
+    if len(found) == 1:
+        return _check_one(found[0], args, skip)
+    return _check_at_once(found, args, skip)
 
 
-def _check_one(environment: str | None, args: argparse.Namespace, skip: str) -> int:
+def _check_at_once(found: list[Target], args: argparse.Namespace, skip: str) -> int:
+    """Check every target in its own thread (each with its own AWS session), within one
+    overall deadline; print their reports in order; the worst exit code."""
+    import io
+    import time
+
+    from secretsync_hooks.backends.aws import HOOK_DEADLINE, deadline_for
+
+    reports: dict[int, tuple[int, str]] = {}
+
+    def work(index: int, target: Target) -> None:
+        _local.stream = io.StringIO()
+        code = _check_one(target, args, skip)
+        reports[index] = (code, _local.stream.getvalue())
+
+    threads = [
+        threading.Thread(target=work, args=(index, target), daemon=True)
+        for index, target in enumerate(found)
+    ]
+    for thread in threads:
+        thread.start()
+    seconds = args.timeout or deadline_for(HOOK_DEADLINE)
+    until = time.monotonic() + seconds + _GRACE
+    for thread in threads:
+        thread.join(max(0.0, until - time.monotonic()))
+    codes = []
+    for index, target in enumerate(found):
+        if index in reports:
+            code, output = reports[index]
+            sys.stdout.write(output)
+        else:
+            late = AwsUnavailableError(f"AWS did not answer within {seconds:g} s")
+            code = _unavailable(late, args, target.label, skip)
+        codes.append(code)
+    return max(codes)
+
+
+# Beyond the deadline, how long to wait for a target's own deadline error to arrive.
+_GRACE = 2.0
+
+
+def _check_one(target: Target, args: argparse.Namespace, skip: str) -> int:
     from secretsync_hooks.backends.aws import HOOK_DEADLINE, deadline_for
     from secretsync_hooks.config import Overrides, load_config
     from secretsync_hooks.sync import check
 
-    label = f"[{environment}] " if environment else ""
+    label, environment = target.label, target.environment
     try:
         config = load_config(
-            Overrides(config=args.config_path, environment=environment, env_file=args.env_file)
+            Overrides(
+                config=target.config or args.config_path,
+                environment=environment,
+                env_file=args.env_file,
+            )
         )
         for warning in config.warnings:
             say(f"secretsync: {label}warning: {warning}")
@@ -127,11 +205,11 @@ def _check_one(environment: str | None, args: argparse.Namespace, skip: str) -> 
     except AwsUnavailableError as exc:
         return _unavailable(exc, args, label, skip)
     except Exception as exc:
-        prog = f"secretsync [{environment}]" if environment else "secretsync"
+        prog = f"secretsync {label.strip()}" if label else "secretsync"
         if isinstance(exc, SecretSyncError):
             phrase(exc)
-        return report(exc, debug=args.debug, prog=prog, stream=sys.stdout, redact=_REDACTOR)
-    return _verdict(workspace, comparison, environment, args, label, skip)
+        return report(exc, debug=args.debug, prog=prog, stream=_stream(), redact=_REDACTOR)
+    return _verdict(workspace, comparison, target, args, skip)
 
 
 def _unavailable(exc: AwsUnavailableError, args: argparse.Namespace, label: str, skip: str) -> int:
@@ -153,19 +231,20 @@ def _unavailable(exc: AwsUnavailableError, args: argparse.Namespace, label: str,
 def _verdict(
     workspace: Workspace,
     comparison: Comparison,
-    environment: str | None,
+    target: Target,
     args: argparse.Namespace,
-    label: str,
     skip: str,
 ) -> int:
     from secretsync_hooks.formatters.hook import render_drift, render_in_sync
 
+    label, environment = target.label, target.environment
     for warning in workspace.warnings:
         say(f"secretsync: {label}warning: {warning}")
     if comparison.in_sync:
         say(render_in_sync(workspace, comparison, label))
         return int(ExitCode.OK)
-    extra = ["--env", environment] if environment else []
+    extra = ["--config", str(target.config)] if target.config else []
+    extra += ["--env", environment] if environment else []
     if args.env_file:
         extra += ["--env-file", str(args.env_file)]
     say(render_drift(workspace, comparison, label, extra, skip=skip))

@@ -166,7 +166,7 @@ def test_named_environment_overrides_top_level(project: Path) -> None:
 
     with pytest.raises(ConfigError, match="no environment named 'prod'") as info:
         load_config(Overrides(environment="prod"), environ={})
-    assert info.value.hint == "Environments in the config: dev, staging."
+    assert info.value.hint == "Environments in the config: default, dev, staging."
 
 
 def test_env_file_option_is_relative_to_the_current_directory(project: Path) -> None:

@@ -156,7 +156,11 @@ def test_no_example_suggests_showing_url_values() -> None:
 # every `translate("ACTION", ...)`). A policy missing one breaks a command under it.
 USED = {
     "secrets-manager": {
-        "read": {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+        "read": {
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:ListSecretVersionIds",
+        },
         "write": {
             "secretsmanager:GetSecretValue",
             "secretsmanager:DescribeSecret",
@@ -164,10 +168,11 @@ USED = {
             "secretsmanager:UpdateSecretVersionStage",
             "secretsmanager:CreateSecret",
             "secretsmanager:TagResource",
+            "secretsmanager:ListSecretVersionIds",
         },
     },
     "parameter-store": {
-        "read": {"ssm:GetParametersByPath", "ssm:DescribeParameters"},
+        "read": {"ssm:GetParametersByPath", "ssm:DescribeParameters", "ssm:GetParameterHistory"},
         "write": {
             "ssm:GetParametersByPath",
             "ssm:DescribeParameters",
@@ -176,6 +181,7 @@ USED = {
             "ssm:PutParameter",
             "ssm:AddTagsToResource",
             "ssm:DeleteParameters",
+            "ssm:GetParameterHistory",
         },
     },
 }

@@ -58,9 +58,11 @@ def test_drift_names_keys_states_and_fixes_without_values(
 def test_several_environments_each_checked_with_their_own_commands(
     remote: Remote, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert check_push_main(["--env", "staging", "--env", "staging"]) == 1
+    assert check_push_main(["--env", "default", "--env", "staging", "--env", "staging"]) == 1
     out = capsys.readouterr().out
+    assert "[default] .env matches secret myapp/production" in out
     assert "[staging] .env has drifted from secret myapp/staging" in out
+    assert out.count("[staging] .env has drifted") == 1  # named twice, checked once
     assert "`secretsync push --env staging` creates it." in out
     assert "SKIP=secretsync-check-push git push ..." in out
 

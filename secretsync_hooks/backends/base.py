@@ -61,6 +61,25 @@ class RemoteSnapshot(NamedTuple):
         return None
 
 
+class Revision(NamedTuple):
+    """One past state of the remote: a secret's version, or a parameter's."""
+
+    version: str
+    created: datetime.datetime | None
+    labels: tuple[str, ...] = ()
+    who: str | None = None  # Parameter Store's LastModifiedUser; Secrets Manager keeps none
+    key: str | None = None  # Parameter Store: the parameter
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    known: bool = True  # False: the version before it was not read (--limit), changes unknown
+    # The values this revision set, for --show-values and plain_keys only.
+    values: Mapping[str, str] = EMPTY
+
+    def __repr__(self) -> str:  # never the values
+        return f"Revision(version={self.version!r}, key={self.key!r})"
+
+
 class ApplyResult(NamedTuple):
     """What a backend changed: keys added, updated, deleted, and the new remote version."""
 
@@ -105,6 +124,13 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def read(self) -> RemoteSnapshot:
         """Read every key and value, with version information."""
+
+    def history(
+        self, limit: int, key: str | None = None, *, decrypt: bool = False
+    ) -> list[Revision]:
+        """Past states, newest first (at most ``limit`` where each costs a value read);
+        values are read only where needed, or with ``decrypt``."""
+        raise RemoteError(f"{self.kind} keeps no history secretsync can read")
 
     @abc.abstractmethod
     def validate(self, plan: SyncPlan, snapshot: RemoteSnapshot) -> None:

@@ -9,6 +9,7 @@ refused if their ``Version`` moved since the snapshot.
 
 from __future__ import annotations
 
+import datetime
 import random
 import threading
 import time
@@ -22,10 +23,12 @@ from secretsync_hooks import interrupts, text
 from secretsync_hooks.backends.aws import AwsSession, error_code
 from secretsync_hooks.backends.aws_errors import write_failure_hint
 from secretsync_hooks.backends.base import (
+    EMPTY,
     ApplyResult,
     Backend,
     Progress,
     RemoteSnapshot,
+    Revision,
     check_unicode,
 )
 from secretsync_hooks.backends.ratelimit import AdaptivePace
@@ -62,6 +65,9 @@ T = TypeVar("T")
 class _Invalid:
     key: str
     problem: str
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 class ParameterStoreBackend(Backend):
@@ -245,6 +251,69 @@ class ParameterStoreBackend(Backend):
             limit, tier = self._tier_limit(key)
             if len(op.value.encode("utf-8")) > limit:
                 yield _Invalid(key, f"value over {limit} bytes on the {tier} tier")
+
+    # -- history ---------------------------------------------------------------------------
+    def history(
+        self, limit: int, key: str | None = None, *, decrypt: bool = False
+    ) -> list[Revision]:
+        """Without ``key``: each parameter's last change (DescribeParameters, metadata only),
+        newest first.  With ``key``: that parameter's versions, newest first, at most
+        ``limit`` (GetParameterHistory; values decrypted only with ``decrypt``)."""
+        if key is None:
+            return self._last_changes()
+        name = self.name(key)
+        kwargs: dict[str, Any] = {"Name": name, "WithDecryption": decrypt, "MaxResults": 50}
+        found: list[Any] = []
+        with self._session.translate("ssm:GetParameterHistory", f"parameter {name}"):
+            try:
+                for page in self._pages(self._client.get_parameter_history, kwargs):
+                    found.extend(page.get("Parameters", []))
+            except Exception as exc:
+                if error_code(exc) == "ParameterNotFound":
+                    raise RemoteError(
+                        f"no parameter {name} (a deleted parameter keeps no history)"
+                    ) from None
+                raise
+        found.sort(key=lambda p: int(p.get("Version", 0)), reverse=True)
+        oldest = min((int(p.get("Version", 0)) for p in found), default=0)
+        return [
+            Revision(
+                version=str(p.get("Version")),
+                created=p.get("LastModifiedDate"),
+                labels=tuple(p.get("Labels", ())),
+                who=p.get("LastModifiedUser"),
+                key=key,
+                added=(key,) if int(p.get("Version", 0)) == oldest else (),
+                changed=() if int(p.get("Version", 0)) == oldest else (key,),
+                values={key: p["Value"]} if decrypt and "Value" in p else EMPTY,
+            )
+            for p in found[:limit]
+        ]
+
+    def _last_changes(self) -> list[Revision]:
+        path = self.target.rstrip("/") or "/"
+        kwargs: dict[str, Any] = {
+            "ParameterFilters": [{"Key": "Path", "Option": "OneLevel", "Values": [path]}],
+            "MaxResults": 50,
+        }
+        revisions = []
+        with self._session.translate("ssm:DescribeParameters", f"parameters under {self.target}"):
+            for page in self._pages(self._client.describe_parameters, kwargs):
+                for p in page.get("Parameters", []):
+                    full = p["Name"]
+                    if not full.startswith(self.target) or "/" in full[len(self.target) :]:
+                        continue
+                    revisions.append(
+                        Revision(
+                            version=str(p.get("Version")),
+                            created=p.get("LastModifiedDate"),
+                            who=p.get("LastModifiedUser"),
+                            key=full[len(self.target) :],
+                            known=False,
+                        )
+                    )
+        revisions.sort(key=lambda r: r.created or _EPOCH, reverse=True)
+        return revisions
 
     @staticmethod
     def _pages(call: Callable[..., Any], kwargs: dict[str, Any]) -> Iterable[Any]:

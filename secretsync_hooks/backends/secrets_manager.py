@@ -8,6 +8,7 @@ the version just read, which AWS refuses if someone else moved AWSCURRENT meanwh
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import uuid
@@ -22,6 +23,7 @@ from secretsync_hooks.backends.base import (
     Backend,
     Progress,
     RemoteSnapshot,
+    Revision,
     check_unicode,
 )
 from secretsync_hooks.config import SecretsManagerSettings
@@ -133,6 +135,66 @@ class SecretsManagerBackend(Backend):
             identity=response.get("ARN"),
         )
         return snapshot, json_texts
+
+    # -- history ---------------------------------------------------------------------------
+    def history(
+        self, limit: int, key: str | None = None, *, decrypt: bool = False
+    ) -> list[Revision]:
+        """The secret's versions, newest first, each with the keys it added, changed and
+        removed against the version before it: ``limit`` value reads."""
+        name = self.target
+        listed: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"SecretId": name, "IncludeDeprecated": True, "MaxResults": 100}
+        with self._session.translate("secretsmanager:ListSecretVersionIds", f"secret {name}"):
+            while True:
+                page = self._client.list_secret_version_ids(**kwargs)
+                listed.extend(dict(v) for v in page.get("Versions", []))
+                if not page.get("NextToken"):
+                    break
+                kwargs["NextToken"] = page["NextToken"]
+        # Newest first.  AWS dates have fractions of a second; where two are equal (moto keeps
+        # whole seconds), AWSCURRENT is newer than AWSPREVIOUS, and a later entry of the
+        # listing (which holds them in the order they were made) newer than an earlier one.
+        rank = {"AWSCURRENT": 2, "AWSPREVIOUS": 1}
+        order = {id(v): i for i, v in enumerate(listed)}
+        listed.sort(
+            key=lambda v: (
+                v.get("CreatedDate") or _EPOCH,
+                max((rank.get(label, 0) for label in v.get("VersionStages", ())), default=0),
+                order[id(v)],
+            ),
+            reverse=True,
+        )
+        chosen = listed[:limit]
+        documents = [self._version_values(v["VersionId"]) for v in chosen]
+        revisions = []
+        for index, version in enumerate(chosen):
+            before: Mapping[str, str] | None = {}
+            if index + 1 < len(chosen):
+                before = documents[index + 1]
+            elif len(listed) > limit:
+                before = None  # not read
+            revisions.append(_revision(version, documents[index], before))
+        if key is not None:
+            revisions = [
+                r for r in revisions if not r.known or key in r.added + r.changed + r.removed
+            ]
+        return revisions
+
+    def _version_values(self, version_id: str) -> dict[str, str] | None:
+        """The keys and values of one version; None when AWS no longer keeps its value or
+        it is not a JSON object of strings."""
+        with self._session.translate("secretsmanager:GetSecretValue", f"secret {self.target}"):
+            try:
+                response = self._client.get_secret_value(SecretId=self.target, VersionId=version_id)
+            except Exception as exc:
+                if error_code(exc) == "ResourceNotFoundException":
+                    return None
+                raise
+        try:
+            return self._decode(response.get("SecretString", ""))[0]
+        except RemoteError:
+            return None
 
     def _without_value(self, aws_message: str) -> RemoteSnapshot:
         """What a ResourceNotFoundException from GetSecretValue means: no secret, or a secret
@@ -444,6 +506,28 @@ class SecretsManagerBackend(Backend):
                 f"`aws secretsmanager update-secret-version-stage --secret-id {self.target} "
                 f"--version-stage {label} --remove-from-version-id {token}`"
             )
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _revision(
+    version: Mapping[str, Any],
+    values: Mapping[str, str] | None,
+    before: Mapping[str, str] | None,
+) -> Revision:
+    base = Revision(
+        version=str(version["VersionId"]),
+        created=version.get("CreatedDate"),
+        labels=tuple(version.get("VersionStages", ())),
+    )
+    if values is None or before is None:
+        return base._replace(known=False)
+    added = tuple(k for k in values if k not in before)
+    changed = tuple(k for k in values if k in before and before[k] != values[k])
+    removed = tuple(k for k in before if k not in values)
+    shown = {k: values[k] for k in added + changed}
+    return base._replace(added=added, changed=changed, removed=removed, values=shown)
 
 
 def _interrupted_after(target: str, plan: SyncPlan) -> Interrupted:

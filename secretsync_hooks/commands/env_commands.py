@@ -1,0 +1,357 @@
+"""``compare`` and ``promote``: two environments side by side, and keys from one to the
+other.  Neither touches a .env or a record of the last sync."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from secretsync_hooks import options, text
+from secretsync_hooks.cli import FORMAT, TARGET, Options, command_options
+from secretsync_hooks.commands.sync_commands import _short
+from secretsync_hooks.errors import ExitCode, NeedsConsent
+
+if TYPE_CHECKING:
+    from secretsync_hooks.backends.base import Revision
+    from secretsync_hooks.config import Config
+    from secretsync_hooks.environments import Parity, Promotion, Side
+    from secretsync_hooks.masking import ValuePolicy
+
+# Where the two environments come from: the config and the credentials, not one --env or
+# --region or --env-file (each environment has its own).
+BOTH = tuple(spec for spec in TARGET if spec.dest in ("config_path", "profile", "no_profile"))
+COMMON = (*BOTH, FORMAT, options.TIMEOUT, options.DEBUG)
+
+
+def _side(opts: Options, name: str) -> Side:
+    from secretsync_hooks.config import Overrides, load_config
+    from secretsync_hooks.environments import read_side
+
+    config: Config = load_config(
+        Overrides(
+            config=opts.config_path,
+            environment=name,
+            profile=opts.profile,
+            no_profile=bool(opts.no_profile),
+        )
+    )
+    return read_side(name, config, opts.redactor, deadline=opts.timeout)
+
+
+def _describe(side: Side) -> dict[str, Any]:
+    config = side.config
+    return {
+        "environment": side.name,
+        "backend": config.backend,
+        "target": config.target,
+        "region": config.region,
+        "exists": side.snapshot.exists,
+    }
+
+
+def _title(side: Side) -> str:
+    return f"{side.name} ({side.config.remote_name}, {side.config.region})"
+
+
+@command_options(*COMMON)
+@click.option(
+    "--values",
+    is_flag=True,
+    help="Count keys whose values differ as drift too (a parity check); values are never shown.",
+)
+@click.argument("env_a", metavar="ENV_A")
+@click.argument("env_b", metavar="ENV_B")
+def compare(opts: Options, values: bool, env_a: str, env_b: str) -> int:
+    """Compare the keys of two environments' remotes. Exit 0 when the key sets match.
+
+    Lists keys only in one, and keys in both with the same or a different value. Values are
+    compared in memory and never shown, not even as fingerprints. With --values, differing
+    values count as drift too. ENV is a name from [environments.NAME], or default.
+    """
+    from secretsync_hooks.environments import compare as compare_values
+    from secretsync_hooks.environments import require_exists
+
+    a, b = _side(opts, env_a), _side(opts, env_b)
+    require_exists(a)
+    require_exists(b)
+    parity = compare_values(a.values, b.values)
+    matched = parity.in_parity(values=values)
+    if opts.json:
+        click.echo(json.dumps(_compare_document(a, b, parity, matched), indent=2))
+    else:
+        _render_compare(a, b, parity, matched, values=values, quiet=bool(opts.quiet))
+    return int(ExitCode.OK if matched else ExitCode.DRIFT)
+
+
+def _compare_document(a: Side, b: Side, parity: Parity, matched: bool) -> dict[str, Any]:
+    from secretsync_hooks.formatters.json_fmt import SCHEMA
+
+    return {
+        "schema": SCHEMA,
+        "command": "compare",
+        "a": _describe(a),
+        "b": _describe(b),
+        "only_a": list(parity.only_a),
+        "only_b": list(parity.only_b),
+        "same": list(parity.same),
+        "different": list(parity.different),
+        "key_sets_match": not (parity.only_a or parity.only_b),
+        "in_parity": matched,
+    }
+
+
+def _render_compare(
+    a: Side, b: Side, parity: Parity, matched: bool, *, values: bool, quiet: bool
+) -> None:
+    rows = [
+        *((key, f"only in {a.name}") for key in parity.only_a),
+        *((key, f"only in {b.name}") for key in parity.only_b),
+        *((key, "values differ") for key in parity.different),
+    ]
+    if not quiet:
+        click.echo(f"{_title(a)} vs {_title(b)}")
+        width = max((len(text.shown(key)) for key, _ in rows), default=0)
+        for key, state in rows:
+            click.echo(f"  {text.shown(key).ljust(width)}  {state}")
+    shared = len(parity.same) + len(parity.different)
+    counts = (
+        f"{len(parity.only_a)} only in {a.name}, {len(parity.only_b)} only in {b.name}; "
+        f"{text.count(shared, 'key')} in both ({len(parity.same)} with the same value, "
+        f"{len(parity.different)} different)"
+    )
+    verdict = "In parity" if matched else ("Values differ" if values else "Key sets differ")
+    if not matched or values:
+        click.echo(f"{verdict}: {counts}.")
+    else:
+        click.echo(f"Key sets match: {counts}.")
+
+
+@command_options(*COMMON)
+@click.option("--from", "source", required=True, metavar="ENV", help="Copy from this environment.")
+@click.option("--to", "target", required=True, metavar="ENV", help="Copy to this environment.")
+@click.option("--missing", is_flag=True, help="Every key the target lacks.")
+@click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
+@click.option("--force", is_flag=True, help="Overwrite keys the target holds with another value.")
+@click.argument("keys", nargs=-1, metavar="[KEY]...")
+def promote(
+    opts: Options,
+    source: str,
+    target: str,
+    missing: bool,
+    dry_run: bool,
+    force: bool,
+    keys: tuple[str, ...],
+) -> int:
+    """Copy keys from one environment's remote to another's.
+
+    The named keys, or with --missing every key the target lacks, through the same
+    validation and compare-and-swap as push. A key the target holds with another value is
+    overwritten only with --force (or a yes at the prompt). Values are never shown.
+    """
+    from secretsync_hooks.environments import promotion, require_exists
+
+    src, dst = _side(opts, source), _side(opts, target)
+    require_exists(src)
+    plan = promotion(src.values, dst.values, keys, missing=missing, force=force)
+    if plan.overwrites and not force:
+        if not dry_run and _confirm(opts, dst, plan):
+            plan = promotion(src.values, dst.values, keys, missing=missing, force=True)
+        elif not dry_run:
+            _render_promotion(opts, src, dst, plan, dry_run=True)
+            refusal = NeedsConsent(
+                f"promote would overwrite {text.keys(plan.overwrites)} in {target} (values differ)",
+                "promote",
+            )
+            refusal.hint = (
+                f"--force overwrites them; `secretsync compare {source} {target}` lists "
+                "every key first."
+            )
+            raise refusal
+    if dry_run or plan.plan.is_empty:
+        _render_promotion(opts, src, dst, plan, dry_run=dry_run)
+        return int(ExitCode.OK)
+    dst.backend.validate(plan.plan, dst.snapshot)
+    with dst.session.deadline(dst.deadline):
+        result = dst.backend.apply(plan.plan, dst.snapshot)
+    _render_promotion(opts, src, dst, plan, dry_run=False, version=result.version)
+    return int(ExitCode.OK)
+
+
+def _confirm(opts: Options, dst: Side, plan: Promotion) -> bool:
+    if opts.json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    question = f"Overwrite {text.keys(plan.overwrites)} in {dst.name}?"
+    return click.confirm(question, default=False, err=True)
+
+
+def _render_promotion(
+    opts: Options,
+    src: Side,
+    dst: Side,
+    plan: Promotion,
+    *,
+    dry_run: bool,
+    version: str | None = None,
+) -> None:
+    from secretsync_hooks.models import Action
+
+    added = [op.key for op in plan.plan.of(Action.ADD)]
+    overwritten = [op.key for op in plan.plan.of(Action.UPDATE)]
+    held = [k for k in plan.overwrites if k not in overwritten]
+    if opts.json:
+        document = {
+            "command": "promote",
+            "from": _describe(src),
+            "to": _describe(dst),
+            "dry_run": dry_run,
+            "added": added,
+            "overwritten": overwritten,
+            "needs_force": held,
+            "unchanged": list(plan.unchanged),
+            "version": version,
+        }
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo(f"{'Would promote' if dry_run else 'Promoted'} from {_title(src)} to {_title(dst)}:")
+    for key in added:
+        click.echo(f"  add        {text.shown(key)}")
+    for key in overwritten:
+        click.echo(f"  overwrite  {text.shown(key)}")
+    for key in held:
+        click.echo(f"  overwrite  {text.shown(key)}  (needs --force)")
+    for key in plan.unchanged:
+        click.echo(f"  unchanged  {text.shown(key)}  (same value already)")
+    if not (added or overwritten or held):
+        click.echo("  nothing to promote")
+    if version and not dry_run:
+        click.echo(f"Remote version now {version}.")
+
+
+SHOW_VALUES = options.Spec(
+    ("--show-values",), "show_values", "Show the values each version set.", flag=True
+)
+
+
+@command_options(*TARGET, FORMAT, SHOW_VALUES, options.TIMEOUT, options.DEBUG)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="Versions to show (Secrets Manager: each costs one value read).",
+)
+@click.argument("key", required=False)
+def history(opts: Options, limit: int, key: str | None) -> int:
+    """What changed in the remote, version by version, newest first (values masked).
+
+    Secrets Manager: each version with its labels and the keys it added, changed and
+    removed (KEY: only versions that touched it). Parameter Store: each parameter's last
+    change, who made it and when; with KEY, that parameter's versions.
+    """
+    from secretsync_hooks.backends import AwsSession, get_backend
+    from secretsync_hooks.backends.aws import deadline_for
+
+    config = opts.load_config()
+    session = AwsSession(config.region, config.profile)
+    backend = get_backend(config, session)
+    policy = opts.policy(config)
+    decrypt = bool(opts.show_values) or bool(config.plain_keys)
+    with session.deadline(opts.timeout or deadline_for()):
+        revisions = backend.history(limit, key, decrypt=decrypt)
+    for revision in revisions:
+        opts.redactor.register(revision.values.values())
+    if opts.json:
+        click.echo(json.dumps(_history_document(config, key, revisions, policy), indent=2))
+    else:
+        _render_history(config, key, revisions, policy)
+    return int(ExitCode.OK)
+
+
+def _history_document(
+    config: Config, key: str | None, revisions: list[Revision], policy: ValuePolicy
+) -> dict[str, Any]:
+    from secretsync_hooks.formatters.json_fmt import SCHEMA
+
+    def entry(revision: Revision) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "version": revision.version,
+            "created": revision.created.isoformat() if revision.created else None,
+            "labels": list(revision.labels),
+            "who": revision.who,
+            "key": revision.key,
+            "known": revision.known,
+            "added": list(revision.added),
+            "changed": list(revision.changed),
+            "removed": list(revision.removed),
+        }
+        shown = {k: v for k, v in revision.values.items() if policy.visible(k, v)}
+        if shown:
+            out["values"] = shown
+        return out
+
+    return {
+        "schema": SCHEMA,
+        "command": "history",
+        "environment": config.environment,
+        "backend": config.backend,
+        "target": config.target,
+        "region": config.region,
+        "key": key,
+        "revisions": [entry(r) for r in revisions],
+    }
+
+
+def _render_history(
+    config: Config, key: str | None, revisions: list[Revision], policy: ValuePolicy
+) -> None:
+    where = f"{config.remote_name} ({config.region})"
+    per_key = config.backend == "parameter_store" and key is None
+    title = "Last change of each parameter under" if per_key else "History of"
+    click.echo(f"{title} {where}{f', key {text.shown(key)}' if key else ''}, newest first:")
+    rows = [_history_row(r, per_key) for r in revisions]
+    header = (
+        ("KEY", "VERSION", "CHANGED", "BY")
+        if per_key
+        else ("VERSION", "CREATED", "LABELS", "CHANGES")
+    )
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo(
+            "  "
+            + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    for revision in revisions:
+        for name, value in revision.values.items():
+            if policy.visible(name, value):
+                click.echo(f"    {revision.version[:8]} {text.shown(name)} = {text.clean(value)}")
+    if not revisions:
+        click.echo("  (none)")
+
+
+def _history_row(revision: Revision, per_key: bool) -> tuple[str, ...]:
+    when = revision.created.strftime("%Y-%m-%d %H:%M:%S") if revision.created else "-"
+    if per_key:
+        return (text.shown(revision.key or ""), revision.version, when, revision.who or "-")
+    parts = [
+        f"{verb} {text.keys(names)}"
+        for verb, names in (
+            ("added", revision.added),
+            ("changed", revision.changed),
+            ("removed", revision.removed),
+        )
+        if names
+    ]
+    if not revision.known:
+        changes = "(the version before it was not read: --limit)"
+    else:
+        changes = "; ".join(parts) or "no key changed"
+    return (revision.version[:8], when, ",".join(revision.labels) or "-", changes)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(click.command("compare", short_help=_short(compare))(compare))
+    group.add_command(click.command("promote", short_help=_short(promote))(promote))
+    group.add_command(click.command("history", short_help=_short(history))(history))
