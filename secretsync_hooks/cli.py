@@ -64,9 +64,7 @@ FORMAT = options.Spec(
 )
 # How to print a comparison: the commands that show one take these.
 DISPLAY = (
-    options.Spec(
-        ("--show-values",), "show_values", "Show secret values instead of masking them.", flag=True
-    ),
+    options.SHOW_VALUES,
     options.Spec(
         ("--color",),
         "color",

@@ -113,7 +113,7 @@ class Config(NamedTuple):
     # Keys ``run --strict`` requires (``required_keys``); empty: those of the .env.example.
     required_keys: tuple[str, ...] = ()
     # [scan]: values shorter than this are not looked for; paths (globs) not scanned.
-    scan_min_length: int = 8
+    scan_min_length: int = DEFAULT_SCAN_MIN_LENGTH
     scan_exclude: tuple[str, ...] = ()
 
     @property

@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from secretsync_hooks import text
-from secretsync_hooks.backends import AwsSession, get_backend
-from secretsync_hooks.backends.aws import deadline_for
+from secretsync_hooks.backends import AwsSession
 from secretsync_hooks.backends.base import Backend, RemoteSnapshot
 from secretsync_hooks.config import Config
 from secretsync_hooks.errors import RemoteError, SecretSyncError
 from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
 from secretsync_hooks.redact import Redactor
+from secretsync_hooks.remote import read_remote
 
 
 class Side(NamedTuple):
@@ -35,13 +35,7 @@ def read_side(
     name: str, config: Config, redactor: Redactor, *, deadline: float | None = None
 ) -> Side:
     """Read ``config``'s remote once (its own AWS session), registering its values."""
-    session = AwsSession(config.region, config.profile)
-    backend = get_backend(config, session)
-    seconds = deadline or deadline_for()
-    with session.deadline(seconds):
-        snapshot = backend.read()
-    redactor.register(snapshot.values.values())
-    return Side(name, config, backend, snapshot, session, seconds)
+    return Side(name, config, *read_remote(config, redactor, deadline))
 
 
 def require_exists(side: Side) -> None:

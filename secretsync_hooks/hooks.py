@@ -51,11 +51,15 @@ def _scan(argv: Sequence[str] | None) -> int:
         prog="secretsync-scan",
         description="Fail when a staged file holds the value of a secret of the .env.",
     )
-    for spec in (options.CONFIG, options.ENV, options.ENV_FILE, options.TIMEOUT, options.DEBUG):
+    for spec in (
+        options.CONFIG,
+        options.ENV,
+        options.ENV_FILE,
+        options.REMOTE,
+        options.TIMEOUT,
+        options.DEBUG,
+    ):
         spec.argparse(parser)
-    parser.add_argument(
-        "--remote", action="store_true", help="Also look for the remote's values (one read)."
-    )
     parser.add_argument("filenames", nargs="*", help="The staged files (pre-commit passes them).")
     args = parser.parse_args(argv)
     config = load_config(

@@ -110,6 +110,15 @@ TIMEOUT = Spec(
     metavar="SECONDS",
     kind=float,
 )
+SHOW_VALUES = Spec(
+    ("--show-values",), "show_values", "Show secret values instead of masking them.", flag=True
+)
+REMOTE = Spec(
+    ("--remote",),
+    "remote",
+    "Also look for the remote's values (one read of AWS).",
+    flag=True,
+)
 DEBUG = Spec(
     ("--debug",),
     "debug",

@@ -7,14 +7,14 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import NamedTuple
 
 from secretsync_hooks.config import Config
 from secretsync_hooks.errors import SecretSyncError
-from secretsync_hooks.leaks import ALLOW, Finder, needles, non_overlapping
+from secretsync_hooks.leaks import ALLOW, Finder, Needle, needles, non_overlapping
 from secretsync_hooks.redact import Redactor
 
 # Trees larger than this are read by one process per core (Linux: forked, sharing the
@@ -54,20 +54,24 @@ def finder_for(
     from secretsync_hooks.env_file import EnvFile
 
     local = EnvFile.load(config.env_file, missing_ok=True).values()
-    found = needles(local, config.plain_keys, config.scan_min_length)
-    values = list(local.values())
+    redactor.register(local.values())
+    sets = [local]
     if remote:
         from secretsync_hooks.secret_values import Source, read_values
 
-        remote_values = read_values(config, redactor, Source.REMOTE, deadline=deadline).values
-        values += remote_values.values()
-        for data, needle in needles(
-            remote_values, config.plain_keys, config.scan_min_length
-        ).items():
+        sets.append(read_values(config, redactor, Source.REMOTE, deadline=deadline).values)
+    finder = finder_of(config, *sets)
+    return finder, len({needle.key for needle in finder.needles.values()})
+
+
+def finder_of(config: Config, *value_sets: Mapping[str, str]) -> Finder:
+    """The automaton over the values of ``value_sets`` (an earlier set's needle wins), less
+    ``plain_keys`` and values shorter than ``[scan] min_length``."""
+    found: dict[bytes, Needle] = {}
+    for values in value_sets:
+        for data, needle in needles(values, config.plain_keys, config.scan_min_length).items():
             found.setdefault(data, needle)
-    redactor.register(values)
-    counted = len({needle.key for needle in found.values()})
-    return Finder(found), counted
+    return Finder(found)
 
 
 def scan_data(path: str, data: bytes, finder: Finder) -> list[Finding]:

@@ -4,7 +4,6 @@ and never written back: neither the .env nor the record of the last sync is touc
 from __future__ import annotations
 
 import enum
-import logging
 from pathlib import Path
 from typing import NamedTuple
 
@@ -12,8 +11,6 @@ from secretsync_hooks import text
 from secretsync_hooks.config import Config
 from secretsync_hooks.errors import ConfigError, RemoteError, SecretSyncError
 from secretsync_hooks.redact import Redactor
-
-log = logging.getLogger("secretsync")
 
 
 class Source(str, enum.Enum):
@@ -54,15 +51,9 @@ def _remote(
     deadline: float | None,
     warnings: list[str],
 ) -> dict[str, str]:
-    from secretsync_hooks.backends import AwsSession, get_backend
-    from secretsync_hooks.backends.aws import deadline_for
+    from secretsync_hooks.remote import read_remote
 
-    session = AwsSession(config.region, config.profile)
-    backend = get_backend(config, session)
-    with session.deadline(deadline or deadline_for()):
-        snapshot = backend.read()
-    redactor.register(snapshot.values.values())
-    log.debug("read %d keys from %s", len(snapshot.values), config.target)
+    backend, snapshot, _, _ = read_remote(config, redactor, deadline)
     if not snapshot.exists:
         raise RemoteError(
             f"{config.remote_name} does not exist in {config.region}",

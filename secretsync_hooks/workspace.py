@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from secretsync_hooks.backends import get_backend
-from secretsync_hooks.backends.aws import AwsSession, deadline_for
+from secretsync_hooks.backends.aws import AwsSession
 from secretsync_hooks.backends.base import ApplyResult, Backend, RemoteSnapshot
 from secretsync_hooks.config import Config
 from secretsync_hooks.differ import Comparison, compare, compare_three_way
@@ -15,6 +14,7 @@ from secretsync_hooks.env_file import EnvFile
 from secretsync_hooks.errors import EnvFileError, LastSyncError
 from secretsync_hooks.last_sync import LastSync, LastSyncStore
 from secretsync_hooks.redact import Redactor
+from secretsync_hooks.remote import read_remote
 
 log = logging.getLogger("secretsync")
 
@@ -92,19 +92,7 @@ def open_workspace(
     if not local.existed:
         warnings.append(f"{config.env_file} does not exist yet; every remote key is remote-only")
     log.debug("read %d keys from %s", len(local.keys()), config.env_file)
-    session = AwsSession(config.region, config.profile)
-    seconds = deadline or deadline_for()
-    backend = get_backend(config, session)
-    with session.deadline(seconds):
-        snapshot = backend.read()
-    redactor.register(snapshot.values.values())
-    log.debug(
-        "read %d keys from %s (exists=%s, version=%s)",
-        len(snapshot.values),
-        config.target,
-        snapshot.exists,
-        snapshot.version_label,
-    )
+    backend, snapshot, session, seconds = read_remote(config, redactor, deadline)
     workspace = Workspace(config, local, backend, snapshot, session, seconds)
     workspace.note(warnings + backend.warnings + list(snapshot.warnings))
     _attach_last_sync(workspace)

@@ -97,7 +97,7 @@ def test_unexpected_errors_are_one_line_unless_debug(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom near canary-s3cr3t")
 
-    monkeypatch.setattr("secretsync_hooks.workspace.get_backend", broken)
+    monkeypatch.setattr("secretsync_hooks.remote.get_backend", broken)
     assert main(["diff"]) == 2
     err = capsys.readouterr().err
     assert err == (

@@ -173,9 +173,15 @@ def promote(
     if dry_run or plan.plan.is_empty:
         _render_promotion(opts, src, dst, plan, dry_run=dry_run)
         return int(ExitCode.OK)
-    dst.backend.validate(plan.plan, dst.snapshot)
-    with dst.session.deadline(dst.deadline):
+    try:
+        # As push: writes are not bound by the read's deadline (a throttled Parameter
+        # Store write paces itself); each call is bounded by botocore's own timeouts.
+        dst.backend.validate(plan.plan, dst.snapshot)
         result = dst.backend.apply(plan.plan, dst.snapshot)
+    finally:
+        # What the backend learnt while writing (rotation enabled, ...), whatever the outcome.
+        for warning in dst.backend.warnings:
+            click.echo(text.clean(f"secretsync: warning: {warning}"), err=True)
     _render_promotion(opts, src, dst, plan, dry_run=False, version=result.version)
     return int(ExitCode.OK)
 
@@ -230,9 +236,7 @@ def _render_promotion(
         click.echo(f"Remote version now {version}.")
 
 
-SHOW_VALUES = options.Spec(
-    ("--show-values",), "show_values", "Show the values each version set.", flag=True
-)
+SHOW_VALUES = options.SHOW_VALUES._replace(help="Show the values each version set.")
 
 
 @command_options(*TARGET, FORMAT, SHOW_VALUES, options.TIMEOUT, options.DEBUG)

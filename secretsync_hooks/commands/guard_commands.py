@@ -15,13 +15,7 @@ from secretsync_hooks.commands.sync_commands import _short
 if TYPE_CHECKING:
     from secretsync_hooks.scanning import Result
 
-REMOTE = options.Spec(
-    ("--remote",),
-    "remote",
-    "Also look for the remote's values (one read of AWS).",
-    flag=True,
-)
-GUARD = (*TARGET, REMOTE, options.TIMEOUT, options.DEBUG)
+GUARD = (*TARGET, options.REMOTE, options.TIMEOUT, options.DEBUG)
 
 
 @command_options(*GUARD, FORMAT)

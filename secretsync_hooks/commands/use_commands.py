@@ -17,6 +17,7 @@ from secretsync_hooks import options
 from secretsync_hooks.cli import TARGET, Options, command_options
 from secretsync_hooks.commands.sync_commands import _short
 from secretsync_hooks.errors import SecretSyncError
+from secretsync_hooks.formatters.export import FORMATS
 
 if TYPE_CHECKING:
     from secretsync_hooks.config import Config
@@ -35,11 +36,9 @@ EXPORT_FORMAT = options.Spec(
     "fmt",
     "dotenv (the default), json, yaml, shell (export lines for eval), github (appends to "
     "$GITHUB_ENV, masks values in the log) or docker (for docker run --env-file).",
-    choices=("dotenv", "json", "yaml", "shell", "github", "docker"),
+    choices=FORMATS,
 )
-SHOW_VALUES = options.Spec(
-    ("--show-values",), "show_values", "Allow writing the values to a terminal.", flag=True
-)
+SHOW_VALUES = options.SHOW_VALUES._replace(help="Allow writing the values to a terminal.")
 USING = (*TARGET, SOURCE, options.TIMEOUT, options.DEBUG)
 _STRICT = click.option(
     "--strict",
@@ -117,10 +116,10 @@ def run(
     _warn(warnings)
     finder = None
     if redact:
-        from secretsync_hooks.leaks import Finder, needles
+        from secretsync_hooks.scanning import finder_of
 
         passed = {k: v for k, v in found.values.items() if k not in env.skipped}
-        finder = Finder(needles(passed, config.plain_keys, config.scan_min_length))
+        finder = finder_of(config, passed)
     return launch.launch(list(command), env.variables, redact=finder)
 
 
