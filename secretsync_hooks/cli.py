@@ -251,6 +251,7 @@ from secretsync_hooks.commands import (  # noqa: E402
     env_commands,
     guard_commands,
     sync_commands,
+    time_commands,
     use_commands,
 )
 
@@ -258,6 +259,7 @@ sync_commands.register(cli)
 use_commands.register(cli)
 guard_commands.register(cli)
 env_commands.register(cli)
+time_commands.register(cli)
 config_commands.register(cli)
 
 __all__ = ["Options", "cli", "command_options", "main"]

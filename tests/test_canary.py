@@ -100,6 +100,37 @@ def test_no_value_in_any_output(seeded: Remote, project: Path) -> None:
         assert leaks(output, CANARIES) == set(), (args, fmt)
 
 
+def test_no_value_from_history_or_rollback(seeded: Remote, project: Path) -> None:
+    import datetime
+    import time
+
+    time.sleep(0.05)
+    moment = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    time.sleep(0.05)
+    assert secretsync(project, "push", "--force").returncode == 0
+    to = "AWSPREVIOUS" if seeded.kind == "secrets_manager" else moment
+    outputs = []
+    for args in (
+        ["history", "--debug"],
+        ["history", "API_KEY", "--debug"],
+        ["rollback", "--to", to, "--dry-run", "--debug"],
+        ["rollback", "--to", to, "--debug"],  # refused: no --force, no terminal
+        ["rollback", "--to", to, "--force", "--debug"],
+    ):
+        for fmt in ("table", "json"):
+            result = secretsync(project, *args, "--format", fmt)
+            assert result.returncode in (0, 1), (args, result.stderr)
+            if fmt == "json":
+                json.loads(result.stdout)
+            outputs.append((args, fmt, result.stdout + result.stderr))
+    # The rollbacks happened: to a time, twice over, is the same state; to AWSPREVIOUS, the
+    # second undoes the first.
+    twice = LOCAL if seeded.kind == "secrets_manager" else REMOTE
+    assert seeded.values()["API_KEY"] == twice["API_KEY"]
+    for args, fmt, output in outputs:
+        assert leaks(output, CANARIES) == set(), (args, fmt)
+
+
 def test_no_value_in_error_output(seeded: Remote, project: Path) -> None:
     (project / ".env").write_text(
         env_text(LOCAL)

@@ -34,7 +34,7 @@ def test_help_lists_every_command_whole_and_the_exit_codes(
     flat = " ".join(out.split())
     assert "Exit codes: 0 in sync or done, 1 drift or refused, 2 error, 130 interrupted." in flat
     commands = out.split("Commands:")[1]
-    for name in ("config", "diff", "forget", "pull", "push", "status"):
+    for name in ("config", "diff", "forget", "history", "pull", "push", "rollback", "status"):
         assert f"  {name} " in commands
     assert "..." not in commands  # no description cut short
 

@@ -17,7 +17,7 @@ from secretsync_hooks import text
 from secretsync_hooks.errors import (
     RemoteError,
 )
-from secretsync_hooks.models import Action, KeyOp, SyncPlan
+from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
 
 # progress(done, total, key): called after each key is written.
 Progress = Callable[[int, int, str], None]
@@ -44,6 +44,8 @@ class RemoteSnapshot(NamedTuple):
     # Who the remote is, as AWS reports it on the read (an ARN: partition, region, account and
     # name); None when there is nothing to read.  Records of the last sync are bound to it.
     identity: str | None = None
+    # Parameter Store: when each parameter last changed.
+    modified: Mapping[str, datetime.datetime] = EMPTY
 
     def __repr__(self) -> str:  # never the values
         return (
@@ -78,6 +80,37 @@ class Revision(NamedTuple):
 
     def __repr__(self) -> str:  # never the values
         return f"Revision(version={self.version!r}, key={self.key!r})"
+
+
+class Rollback(NamedTuple):
+    """What restoring an earlier state of the remote changes, from the state just read."""
+
+    to: str  # what is restored, for people and JSON: a version id, or a time in UTC
+    plan: SyncPlan  # from the current state to the restored one
+    created: datetime.datetime | None = None  # Secrets Manager: when that version was made
+    # Parameter Store: keys created after the time, kept unless --prune deletes them.
+    kept: tuple[str, ...] = ()
+    # Parameter Store: keys changed since whose value then AWS no longer keeps (it keeps a
+    # parameter's last 100 versions).
+    lost: tuple[str, ...] = ()
+    # Secrets Manager: the chosen version's SecretString, written back exactly as it was.
+    document: str | None = None
+
+    def __repr__(self) -> str:  # never the values
+        return f"Rollback(to={self.to!r}, plan={self.plan!r})"
+
+
+def changes(current: Mapping[str, str], wanted: Mapping[str, str], *, delete: bool) -> SyncPlan:
+    """The plan that turns ``current`` into ``wanted`` (deleting keys ``wanted`` lacks only
+    with ``delete``)."""
+    ops = [
+        KeyOp(key, Action.ADD if key not in current else Action.UPDATE, value)
+        for key, value in wanted.items()
+        if current.get(key) != value
+    ]
+    if delete:
+        ops.extend(KeyOp(key, Action.DELETE) for key in current if key not in wanted)
+    return SyncPlan(Direction.PUSH, tuple(ops))
 
 
 class ApplyResult(NamedTuple):
@@ -131,6 +164,19 @@ class Backend(abc.ABC):
         """Past states, newest first (at most ``limit`` where each costs a value read);
         values are read only where needed, or with ``decrypt``."""
         raise RemoteError(f"{self.kind} keeps no history secretsync can read")
+
+    def rollback(self, to: str, snapshot: RemoteSnapshot, *, prune: bool = False) -> Rollback:
+        """What restoring the state ``to`` names (a version, a point in time) would change,
+        from ``snapshot``; reads the past, writes nothing."""
+        raise RemoteError(f"{self.kind} keeps no history secretsync can restore")
+
+    def restore(
+        self, rollback: Rollback, snapshot: RemoteSnapshot, progress: Progress | None = None
+    ) -> ApplyResult:
+        """Apply ``rollback`` (computed from ``snapshot``): validated, then written key by key,
+        refusing keys changed since ``snapshot``."""
+        self.validate(rollback.plan, snapshot)
+        return self.apply(rollback.plan, snapshot, progress)
 
     @abc.abstractmethod
     def validate(self, plan: SyncPlan, snapshot: RemoteSnapshot) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from secretsync_hooks import interrupts, text
+from secretsync_hooks import interrupts, text, timepoint
 from secretsync_hooks.backends.aws import AwsSession, error_code
 from secretsync_hooks.backends.aws_errors import write_failure_hint
 from secretsync_hooks.backends.base import (
@@ -29,6 +29,8 @@ from secretsync_hooks.backends.base import (
     Progress,
     RemoteSnapshot,
     Revision,
+    Rollback,
+    changes,
     check_unicode,
 )
 from secretsync_hooks.backends.ratelimit import AdaptivePace
@@ -108,6 +110,7 @@ class ParameterStoreBackend(Backend):
         values: dict[str, str] = {}
         versions: dict[str, int] = {}
         types: dict[str, str] = {}
+        modified: dict[str, datetime.datetime] = {}
         newest = None
         identity: str | None = None
         path = self.target.rstrip("/") or "/"
@@ -132,8 +135,10 @@ class ParameterStoreBackend(Backend):
                     versions[key] = int(parameter.get("Version", 0))
                     types[key] = parameter.get("Type", "String")
                     changed = parameter.get("LastModifiedDate")
-                    if changed is not None and (newest is None or changed > newest):
-                        newest = changed
+                    if changed is not None:
+                        modified[key] = changed
+                        if newest is None or changed > newest:
+                            newest = changed
         check_unicode(f"parameters under {self.target}", values)
         return RemoteSnapshot(
             values=values,
@@ -142,6 +147,7 @@ class ParameterStoreBackend(Backend):
             types=types,
             last_changed=newest,
             identity=identity,
+            modified=modified,
         )
 
     def ignored(self) -> tuple[str, ...]:
@@ -261,20 +267,7 @@ class ParameterStoreBackend(Backend):
         ``limit`` (GetParameterHistory; values decrypted only with ``decrypt``)."""
         if key is None:
             return self._last_changes()
-        name = self.name(key)
-        kwargs: dict[str, Any] = {"Name": name, "WithDecryption": decrypt, "MaxResults": 50}
-        found: list[Any] = []
-        with self._session.translate("ssm:GetParameterHistory", f"parameter {name}"):
-            try:
-                for page in self._pages(self._client.get_parameter_history, kwargs):
-                    found.extend(page.get("Parameters", []))
-            except Exception as exc:
-                if error_code(exc) == "ParameterNotFound":
-                    raise RemoteError(
-                        f"no parameter {name} (a deleted parameter keeps no history)"
-                    ) from None
-                raise
-        found.sort(key=lambda p: int(p.get("Version", 0)), reverse=True)
+        found = self._versions(key, decrypt=decrypt)
         oldest = min((int(p.get("Version", 0)) for p in found), default=0)
         return [
             Revision(
@@ -289,6 +282,72 @@ class ParameterStoreBackend(Backend):
             )
             for p in found[:limit]
         ]
+
+    def _versions(self, key: str, *, decrypt: bool) -> list[Any]:
+        """Every version of ``key`` AWS keeps (its last 100), newest first."""
+        name = self.name(key)
+        kwargs: dict[str, Any] = {"Name": name, "WithDecryption": decrypt, "MaxResults": 50}
+        found: list[Any] = []
+        with self._session.translate("ssm:GetParameterHistory", f"parameter {name}"):
+            try:
+                for page in self._pages(self._client.get_parameter_history, kwargs):
+                    found.extend(page.get("Parameters", []))
+            except Exception as exc:
+                if error_code(exc) == "ParameterNotFound":
+                    raise RemoteError(
+                        f"no parameter {name} (a deleted parameter keeps no history)"
+                    ) from None
+                raise
+        found.sort(key=lambda p: int(p.get("Version", 0)), reverse=True)
+        return found
+
+    # -- rollback --------------------------------------------------------------------------
+    def rollback(self, to: str, snapshot: RemoteSnapshot, *, prune: bool = False) -> Rollback:
+        """Every key as it was at the point in time ``to``: a key changed since gets back the
+        value it had then (from its history: one GetParameterHistory per key changed, none
+        for the rest); a key created since is deleted only with ``prune``.
+
+        A parameter deleted and created again starts a new history (AWS keeps none across
+        a deletion): it reads as created since.  Keys deleted since are not under the path
+        any more, so nothing here can name or restore them.
+        """
+        try:
+            when = timepoint.parse(to)
+        except SecretSyncError as exc:
+            exc.hint = (
+                "Parameter Store keeps versions per parameter, so a rollback goes back to a "
+                f"point in time, such as --to {timepoint.EXAMPLE} (UTC); `secretsync history` "
+                "shows when each key changed."
+            )
+            raise
+        wanted: dict[str, str] = {}
+        created: list[str] = []
+        lost: list[str] = []
+        for key, value in snapshot.values.items():
+            changed = snapshot.modified.get(key)
+            if changed is not None and changed <= when:
+                wanted[key] = value  # unchanged since
+                continue
+            versions = self._versions(key, decrypt=True)
+            then = [
+                v for v in versions if v.get("LastModifiedDate") and v["LastModifiedDate"] <= when
+            ]
+            if then:
+                wanted[key] = str(then[0].get("Value", ""))
+            elif min((int(v.get("Version", 0)) for v in versions), default=1) <= 1:
+                created.append(key)  # its first version came after the time
+            else:
+                lost.append(key)  # more than 100 versions since: AWS dropped the older ones
+                wanted[key] = value
+        plan = changes(snapshot.values, wanted, delete=False)
+        if prune:
+            plan = plan._replace(ops=plan.ops + tuple(KeyOp(k, Action.DELETE) for k in created))
+        return Rollback(
+            to=timepoint.shown(when),
+            plan=plan,
+            kept=() if prune else tuple(sorted(created)),
+            lost=tuple(sorted(lost)),
+        )
 
     def _last_changes(self) -> list[Revision]:
         path = self.target.rstrip("/") or "/"

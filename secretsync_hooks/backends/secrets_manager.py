@@ -24,10 +24,18 @@ from secretsync_hooks.backends.base import (
     Progress,
     RemoteSnapshot,
     Revision,
+    Rollback,
+    changes,
     check_unicode,
 )
 from secretsync_hooks.config import SecretsManagerSettings
-from secretsync_hooks.errors import Interrupted, RefusedError, RemoteError, WriteConflict
+from secretsync_hooks.errors import (
+    Interrupted,
+    RefusedError,
+    RemoteError,
+    SecretSyncError,
+    WriteConflict,
+)
 from secretsync_hooks.models import SyncPlan
 
 if TYPE_CHECKING:
@@ -142,29 +150,7 @@ class SecretsManagerBackend(Backend):
     ) -> list[Revision]:
         """The secret's versions, newest first, each with the keys it added, changed and
         removed against the version before it: ``limit`` value reads."""
-        name = self.target
-        listed: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"SecretId": name, "IncludeDeprecated": True, "MaxResults": 100}
-        with self._session.translate("secretsmanager:ListSecretVersionIds", f"secret {name}"):
-            while True:
-                page = self._client.list_secret_version_ids(**kwargs)
-                listed.extend(dict(v) for v in page.get("Versions", []))
-                if not page.get("NextToken"):
-                    break
-                kwargs["NextToken"] = page["NextToken"]
-        # Newest first.  AWS dates have fractions of a second; where two are equal (moto keeps
-        # whole seconds), AWSCURRENT is newer than AWSPREVIOUS, and a later entry of the
-        # listing (which holds them in the order they were made) newer than an earlier one.
-        rank = {"AWSCURRENT": 2, "AWSPREVIOUS": 1}
-        order = {id(v): i for i, v in enumerate(listed)}
-        listed.sort(
-            key=lambda v: (
-                v.get("CreatedDate") or _EPOCH,
-                max((rank.get(label, 0) for label in v.get("VersionStages", ())), default=0),
-                order[id(v)],
-            ),
-            reverse=True,
-        )
+        listed = self._list_versions()
         chosen = listed[:limit]
         documents = [self._version_values(v["VersionId"]) for v in chosen]
         revisions = []
@@ -180,6 +166,128 @@ class SecretsManagerBackend(Backend):
                 r for r in revisions if not r.known or key in r.added + r.changed + r.removed
             ]
         return revisions
+
+    def _list_versions(self) -> list[dict[str, Any]]:
+        """Every version of the secret AWS lists (labelled or not), newest first."""
+        name = self.target
+        listed: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"SecretId": name, "IncludeDeprecated": True, "MaxResults": 100}
+        with self._session.translate("secretsmanager:ListSecretVersionIds", f"secret {name}"):
+            while True:
+                page = self._client.list_secret_version_ids(**kwargs)
+                listed.extend(dict(v) for v in page.get("Versions", []))
+                if not page.get("NextToken"):
+                    break
+                kwargs["NextToken"] = page["NextToken"]
+        # AWS dates have fractions of a second; where two are equal (moto keeps whole
+        # seconds), AWSCURRENT is newer than AWSPREVIOUS, and a later entry of the listing
+        # (which holds them in the order they were made) newer than an earlier one.
+        rank = {"AWSCURRENT": 2, "AWSPREVIOUS": 1}
+        order = {id(v): i for i, v in enumerate(listed)}
+        listed.sort(
+            key=lambda v: (
+                v.get("CreatedDate") or _EPOCH,
+                max((rank.get(label, 0) for label in v.get("VersionStages", ())), default=0),
+                order[id(v)],
+            ),
+            reverse=True,
+        )
+        return listed
+
+    # -- rollback --------------------------------------------------------------------------
+    def rollback(self, to: str, snapshot: RemoteSnapshot, *, prune: bool = False) -> Rollback:
+        """The changes that make the secret's content equal to version ``to`` again (a version
+        id, a unique prefix of one as ``history`` shows, or a staging label such as
+        AWSPREVIOUS): one ListSecretVersionIds and one GetSecretValue."""
+        if prune:
+            raise SecretSyncError(
+                "--prune is for Parameter Store: a Secrets Manager rollback restores the whole "
+                "version, deleting the keys added since",
+                hint="Run it again without --prune.",
+            )
+        version = self._resolve_version(to)
+        version_id = str(version["VersionId"])
+        created = version.get("CreatedDate")
+        if version_id == snapshot.version:
+            return Rollback(to=version_id, plan=changes({}, {}, delete=True), created=created)
+        with self._session.translate("secretsmanager:GetSecretValue", f"secret {self.target}"):
+            try:
+                response = self._client.get_secret_value(SecretId=self.target, VersionId=version_id)
+            except Exception as exc:
+                if error_code(exc) != "ResourceNotFoundException":
+                    raise
+                raise RemoteError(
+                    f"version {version_id} of secret {self.target} no longer holds a value "
+                    "(AWS removes versions without a staging label)",
+                    hint="`secretsync history` lists the versions that can be restored.",
+                ) from None
+        if "SecretString" not in response:
+            raise RemoteError(
+                f"version {version_id} of secret {self.target} holds binary data, not a JSON "
+                "object; it cannot be restored"
+            )
+        document = response["SecretString"]
+        try:
+            values = self._decode(document)[0]
+        except RemoteError as exc:
+            exc.message = f"version {version_id}: {exc.message}; it cannot be restored"
+            raise
+        return Rollback(
+            to=version_id,
+            plan=changes(snapshot.values, values, delete=True),
+            created=created,
+            document=document,
+        )
+
+    def _resolve_version(self, to: str) -> dict[str, Any]:
+        listed = self._list_versions()
+        wanted = to.strip()
+        found = [v for v in listed if v["VersionId"] == wanted] or [
+            v for v in listed if wanted in v.get("VersionStages", ())
+        ]
+        if not found and len(wanted) >= 4:
+            found = [v for v in listed if str(v["VersionId"]).startswith(wanted.lower())]
+        if len(found) == 1:
+            return found[0]
+        shown = text.shown(wanted)
+        if found:
+            raise SecretSyncError(
+                f"{shown!r} matches {len(found)} versions of secret {self.target}",
+                hint="Give more characters of the version id (`secretsync history` lists them).",
+            )
+        hint = (
+            "Give a version id (or its first 8 characters) or a staging label such as "
+            "AWSPREVIOUS; `secretsync history` lists them."
+        )
+        if wanted[:1].isdigit() and "-" in wanted:
+            hint = (
+                "Secrets Manager rolls back to a version, not a time: `secretsync history` "
+                "lists each version with the time it was made."
+            )
+        raise SecretSyncError(f"secret {self.target} has no version {shown!r}", hint=hint)
+
+    def restore(
+        self, rollback: Rollback, snapshot: RemoteSnapshot, progress: Progress | None = None
+    ) -> ApplyResult:
+        """Write the chosen version's document back, exactly, as a new version made current by
+        compare-and-swap against the version the plan was computed from: the history keeps
+        every step, and AWSCURRENT never moves backwards."""
+        if rollback.plan.is_empty or rollback.document is None:
+            return ApplyResult()
+        self._check_rotation()
+        token = str(uuid.uuid4())
+        version = self._publish(
+            rollback.document, snapshot.version, token, rollback.plan, "rollback"
+        )
+        if version is None:
+            raise RefusedError(
+                f"secret {self.target} changed after the rollback was planned (AWSCURRENT "
+                "moved); nothing was written",
+                hint="Run the rollback again to see what it would change now.",
+            )
+        if progress is not None:
+            progress(len(rollback.plan.ops), len(rollback.plan.ops), rollback.plan.ops[-1].key)
+        return ApplyResult(applied=rollback.plan.ops, version=version)
 
     def _version_values(self, version_id: str) -> dict[str, str] | None:
         """The keys and values of one version; None when AWS no longer keeps its value or
@@ -406,7 +514,7 @@ class SecretsManagerBackend(Backend):
         return response
 
     def _publish(
-        self, document: str, expected: str | None, token: str, plan: SyncPlan
+        self, document: str, expected: str | None, token: str, plan: SyncPlan, what: str = "push"
     ) -> str | None:
         """Write ``document`` as a new version and make it AWSCURRENT if ``expected`` still is.
 
@@ -428,7 +536,7 @@ class SecretsManagerBackend(Backend):
                     self._remove_label(label, token)
         except KeyboardInterrupt:
             if published is not None:
-                raise _interrupted_after(self.target, plan) from None
+                raise _interrupted_after(self.target, plan, what) from None
             raise
         return published
 
@@ -530,10 +638,10 @@ def _revision(
     return base._replace(added=added, changed=changed, removed=removed, values=shown)
 
 
-def _interrupted_after(target: str, plan: SyncPlan) -> Interrupted:
+def _interrupted_after(target: str, plan: SyncPlan, what: str = "push") -> Interrupted:
     keys = text.keys(op.key for op in plan.ops)
     return Interrupted(
-        f"interrupted, but the push to secret {target} had completed: applied {keys}",
+        f"interrupted, but the {what} to secret {target} had completed: applied {keys}",
         hint="Run `secretsync diff` to see the state of both sides.",
     )
 

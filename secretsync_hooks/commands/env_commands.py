@@ -15,10 +15,8 @@ from secretsync_hooks.commands.sync_commands import _short
 from secretsync_hooks.errors import ExitCode, NeedsConsent
 
 if TYPE_CHECKING:
-    from secretsync_hooks.backends.base import Revision
     from secretsync_hooks.config import Config
     from secretsync_hooks.environments import Parity, Promotion, Side
-    from secretsync_hooks.masking import ValuePolicy
 
 # Where the two environments come from: the config and the credentials, not one --env or
 # --region or --env-file (each environment has its own).
@@ -236,126 +234,6 @@ def _render_promotion(
         click.echo(f"Remote version now {version}.")
 
 
-SHOW_VALUES = options.SHOW_VALUES._replace(help="Show the values each version set.")
-
-
-@command_options(*TARGET, FORMAT, SHOW_VALUES, options.TIMEOUT, options.DEBUG)
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 100),
-    default=10,
-    show_default=True,
-    help="Versions to show (Secrets Manager: each costs one value read).",
-)
-@click.argument("key", required=False)
-def history(opts: Options, limit: int, key: str | None) -> int:
-    """What changed in the remote, version by version, newest first (values masked).
-
-    Secrets Manager: each version with its labels and the keys it added, changed and
-    removed (KEY: only versions that touched it). Parameter Store: each parameter's last
-    change, who made it and when; with KEY, that parameter's versions.
-    """
-    from secretsync_hooks.backends import AwsSession, get_backend
-    from secretsync_hooks.backends.aws import deadline_for
-
-    config = opts.load_config()
-    session = AwsSession(config.region, config.profile)
-    backend = get_backend(config, session)
-    policy = opts.policy(config)
-    decrypt = bool(opts.show_values) or bool(config.plain_keys)
-    with session.deadline(opts.timeout or deadline_for()):
-        revisions = backend.history(limit, key, decrypt=decrypt)
-    for revision in revisions:
-        opts.redactor.register(revision.values.values())
-    if opts.json:
-        click.echo(json.dumps(_history_document(config, key, revisions, policy), indent=2))
-    else:
-        _render_history(config, key, revisions, policy)
-    return int(ExitCode.OK)
-
-
-def _history_document(
-    config: Config, key: str | None, revisions: list[Revision], policy: ValuePolicy
-) -> dict[str, Any]:
-    from secretsync_hooks.formatters.json_fmt import SCHEMA
-
-    def entry(revision: Revision) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "version": revision.version,
-            "created": revision.created.isoformat() if revision.created else None,
-            "labels": list(revision.labels),
-            "who": revision.who,
-            "key": revision.key,
-            "known": revision.known,
-            "added": list(revision.added),
-            "changed": list(revision.changed),
-            "removed": list(revision.removed),
-        }
-        shown = {k: v for k, v in revision.values.items() if policy.visible(k, v)}
-        if shown:
-            out["values"] = shown
-        return out
-
-    return {
-        "schema": SCHEMA,
-        "command": "history",
-        "environment": config.environment,
-        "backend": config.backend,
-        "target": config.target,
-        "region": config.region,
-        "key": key,
-        "revisions": [entry(r) for r in revisions],
-    }
-
-
-def _render_history(
-    config: Config, key: str | None, revisions: list[Revision], policy: ValuePolicy
-) -> None:
-    where = f"{config.remote_name} ({config.region})"
-    per_key = config.backend == "parameter_store" and key is None
-    title = "Last change of each parameter under" if per_key else "History of"
-    click.echo(f"{title} {where}{f', key {text.shown(key)}' if key else ''}, newest first:")
-    rows = [_history_row(r, per_key) for r in revisions]
-    header = (
-        ("KEY", "VERSION", "CHANGED", "BY")
-        if per_key
-        else ("VERSION", "CREATED", "LABELS", "CHANGES")
-    )
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo(
-            "  "
-            + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-    for revision in revisions:
-        for name, value in revision.values.items():
-            if policy.visible(name, value):
-                click.echo(f"    {revision.version[:8]} {text.shown(name)} = {text.clean(value)}")
-    if not revisions:
-        click.echo("  (none)")
-
-
-def _history_row(revision: Revision, per_key: bool) -> tuple[str, ...]:
-    when = revision.created.strftime("%Y-%m-%d %H:%M:%S") if revision.created else "-"
-    if per_key:
-        return (text.shown(revision.key or ""), revision.version, when, revision.who or "-")
-    parts = [
-        f"{verb} {text.keys(names)}"
-        for verb, names in (
-            ("added", revision.added),
-            ("changed", revision.changed),
-            ("removed", revision.removed),
-        )
-        if names
-    ]
-    if not revision.known:
-        changes = "(the version before it was not read: --limit)"
-    else:
-        changes = "; ".join(parts) or "no key changed"
-    return (revision.version[:8], when, ",".join(revision.labels) or "-", changes)
-
-
 def register(group: click.Group) -> None:
     group.add_command(click.command("compare", short_help=_short(compare))(compare))
     group.add_command(click.command("promote", short_help=_short(promote))(promote))
-    group.add_command(click.command("history", short_help=_short(history))(history))
