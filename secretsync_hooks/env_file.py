@@ -43,6 +43,18 @@ _single_quote_escapes = re.compile(r"\\[\\']")
 _inline_comment = re.compile(r"\s+#.*")
 _newline = re.compile(r"\r\n|\n|\r")
 
+# The common statements in one match, read exactly as the grammar above reads them (a test
+# compares both on generated files): a comment line, or KEY=value with a plain key, no space
+# around "=", and a non-empty plain value, a one-line single-quoted value without backslashes
+# or a one-line double-quoted one whose backslashes are all escapes python-dotenv decodes,
+# then an optional comment after spacing.  Anything else takes the step-by-step path.
+_fast_statement = re.compile(
+    r"#[^\r\n]*(?:\r\n|\n|\r|$)"
+    r"|(?:export[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)="
+    r"(?:(?P<plain>[A-Za-z0-9_./:@%+,=-]+)|'(?P<single>[^'\\\r\n]*)'|\"(?P<double>(?:[^\"\\\r\n]|\\[\\'\"abfnrtv])*)\")"
+    r"(?P<end>(?:[ \t]+#[^\r\n]*)?[ \t]*(?:\r\n|\n|\r|$))"
+)
+
 _BOM = "\ufeff"
 # Characters that mean the same in every .env dialect (python-dotenv, docker compose, a POSIX
 # shell's `source`) when left unquoted.
@@ -243,26 +255,54 @@ def _quote_name(quote: str) -> str:
     return "single quote" if quote == "'" else "double quote"
 
 
-def _parse(text: str) -> tuple[list[_Chunk], list[ParseProblem]]:
+def _fast(reader: _Reader, start: int, line: int) -> _Chunk | None:
+    """The statement at ``reader.pos`` if ``_fast_statement`` reads it whole, else None."""
+    m = reader.match(_fast_statement)
+    if m is None:
+        return None
+    text = reader.text[start : m.end()]
+    key = m.group("key")
+    if key is None:
+        return _Chunk(text=text, line=line)
+    token_end = m.start("end") - start
+    plain = m.group("plain")
+    if plain is not None:
+        return _Chunk(text, line, key, plain, token_end - len(plain), token_end)
+    single = m.group("single")
+    if single is not None:
+        return _Chunk(text, line, key, single, token_end - len(single) - 2, token_end, "'")
+    double = m.group("double")
+    token_start = token_end - len(double) - 2
+    if "\\" in double:
+        double = _decode_escapes(_double_quote_escapes, double)
+    return _Chunk(text, line, key, double, token_start, token_end, '"')
+
+
+def _parse(text: str, *, fast: bool = True) -> tuple[list[_Chunk], list[ParseProblem]]:
     chunks: list[_Chunk] = []
     problems: list[ParseProblem] = []
     lines: list[int] = []
     reader = _Reader(text)
     while reader.pos < len(text):
         start = reader.pos
-        ws = reader.match(_multiline_whitespace)
-        assert ws is not None
-        # Blank lines before a statement are their own chunk, so removing a statement
-        # removes only its own line(s); its indentation stays with it.
-        last_break = max(ws.group(0).rfind("\n"), ws.group(0).rfind("\r"))
-        if reader.pos >= len(text):
-            chunks.append(_Chunk(text=text[start:], line=_line_at(text, start, lines)))
-            break
-        if last_break >= 0:
-            split = start + last_break + 1
-            chunks.append(_Chunk(text=text[start:split], line=_line_at(text, start, lines)))
-            start = split
+        if text[start].isspace():  # what _multiline_whitespace matches (re's \s)
+            ws = reader.match(_multiline_whitespace)
+            assert ws is not None
+            # Blank lines before a statement are their own chunk, so removing a statement
+            # removes only its own line(s); its indentation stays with it.
+            last_break = max(ws.group(0).rfind("\n"), ws.group(0).rfind("\r"))
+            if reader.pos >= len(text):
+                chunks.append(_Chunk(text=text[start:], line=_line_at(text, start, lines)))
+                break
+            if last_break >= 0:
+                split = start + last_break + 1
+                chunks.append(_Chunk(text=text[start:split], line=_line_at(text, start, lines)))
+                start = split
         line = _line_at(text, reader.pos, lines)
+        chunk = _fast(reader, start, line) if fast else None
+        if chunk is not None:
+            chunks.append(chunk)
+            continue
         try:
             chunks.append(_parse_statement(reader, start, line))
         except _Refused as refused:

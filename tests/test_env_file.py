@@ -436,3 +436,69 @@ def test_reads_like_python_dotenv_or_refuses_where_it_warns(text: str) -> None:
     assert warnings == []
     assert parsed.values() == values
     assert parsed.render_text() == text
+
+
+PIECES = [
+    "export ", "export\t", "export", "KEY", "k.e-y_1", "1A", "é", "'q k'", "=", " = ", "= ",
+    "value", "a#b", "a b", " # c", "#c", "# c", "'s'", "''", "'s\\'x'", "'a\nb'", '"d"', '""',
+    '"d\\n"', '"d\\x"', '"\\\\"', '"\\""', '"a\nb"', '"$X"', "\t", " ", "\r\n", "\n", "\r",
+    "\f", "\v", "$", "'", '"', "\\", ":", "/", "@", "%", "+", ",", "\u00a0", "\u2028",
+]  # fmt: skip
+
+
+def _chunks(text: str, *, fast: bool) -> list[tuple[object, ...]]:
+    from secretsync_hooks.env_file import _parse
+
+    chunks, problems = _parse(text, fast=fast)
+    shape = [
+        (c.text, c.line, c.key, c.value, c.token_start, c.token_end, c.quote, c.space_after_equals)
+        for c in chunks
+    ]
+    return [*shape, *((p.line, p.problem) for p in problems)]
+
+
+VALUE_PIECES = ["a", "b:/", " ", "#", "'", '"', "\\", "\\n", "\\'", '\\"', "\\\\", "\\x", "$"]
+VALUE_PIECES += ["\t", "\r", "\n", "\f", "é"]
+# Statements shaped like KEY=value, with every part varied: where the fast path's choices
+# lie (quotes, backslashes, '#', spacing, line ends).
+statement_strategy = st.tuples(
+    st.sampled_from(["", "export ", "export\t", "export", "  ", "\t", "\f"]),
+    st.sampled_from(["KEY", "k.e-y_1", "_", "1A", "é", "'q k'", "", "A:B"]),
+    st.sampled_from(["=", " =", "= ", " = ", "=\t", "", ":"]),
+    st.lists(st.sampled_from(VALUE_PIECES), max_size=4)
+    .map("".join)
+    .flatmap(lambda v: st.sampled_from([v, f"'{v}'", f'"{v}"', f"'{v}", f'"{v}'])),
+    st.sampled_from(["", " # c", "#c", "\t#x", " ", "\v"]),
+).map("".join)
+
+
+@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(statement_strategy, st.lists(st.sampled_from(PIECES), max_size=7).map("".join)),
+        max_size=6,
+    ),
+    st.sampled_from(["\n", "\r\n", "\r", "\n\n"]),
+)
+def test_the_fast_path_reads_exactly_as_the_grammar(lines: list[str], newline: str) -> None:
+    # Statements the one-match fast path reads must come out as the step-by-step reading of
+    # python-dotenv's grammar makes them: the same chunks, offsets, values and problems.
+    text = newline.join(lines)
+    assert _chunks(text, fast=True) == _chunks(text, fast=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "KEY=value\n",
+        "export KEY='single value' # note\n",
+        'KEY="a\\nb\\"c\\\\" # note\r\n',
+        "# comment\nA=1\n\n  B=2",
+        "A=postgres://u@h:5432/db?x=1",
+        "KEY=",
+        "KEY= # c\n",
+        'KEY="\\x"\n',
+    ],
+)
+def test_the_fast_path_on_common_lines(text: str) -> None:
+    assert _chunks(text, fast=True) == _chunks(text, fast=False)

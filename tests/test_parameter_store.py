@@ -231,6 +231,28 @@ def test_overwriting_a_parameter_changed_since_the_snapshot_is_a_conflict() -> N
 
 
 @pytest.mark.usefixtures("aws")
+def test_a_change_made_while_a_write_waits_for_its_slot_is_a_conflict() -> None:
+    # At 3 writes a second a key can wait seconds for its paced slot; the re-check of its
+    # Version comes after that wait, right before the write, so a rotation during the wait
+    # is not overwritten.
+    client = ssm()
+    client.put_parameter(Name=PATH + "A", Value="1", Type="String")
+    b = backend()
+    snapshot = b.read()
+    waited = b._pace.wait
+
+    def wait_while_rotated() -> float:
+        client.put_parameter(Name=PATH + "A", Value="rotated", Type="String", Overwrite=True)
+        b._pace.wait = waited  # type: ignore[method-assign]
+        return waited()
+
+    b._pace.wait = wait_while_rotated  # type: ignore[method-assign]
+    with pytest.raises(WriteConflict, match="A was changed by someone else"):
+        b.apply(plan(update("A", "mine")), snapshot)
+    assert remote() == {"A": "rotated"}
+
+
+@pytest.mark.usefixtures("aws")
 def test_a_key_created_by_someone_else_meanwhile_is_a_conflict_not_a_clobber() -> None:
     b = backend()
     snapshot = b.read()

@@ -105,3 +105,29 @@ def test_the_pace_has_a_floor(clock: Clock) -> None:
         clock.now += 1
         pace.throttled()
     assert pace.rate == 1.0
+
+
+def test_checked_writes_keep_the_slots_spacing_whatever_each_check_takes(clock: Clock) -> None:
+    from secretsync_hooks.backends.ratelimit import MAX_OFFSET, CheckedSend
+
+    pace = AdaptivePace(40.0, clock=clock, sleep=clock.sleep)
+    checked = CheckedSend(clock=clock, sleep=clock.sleep)
+    sent = []
+    for took in (0.020, 0.031, 0.022, 0.018, 0.029, 0.021):
+        slot = pace.wait()
+        clock.now += took  # the re-check's round trip, varying
+        checked.send_after(slot)
+        sent.append(clock.now)
+        clock.now = slot  # the next writer takes the next slot (writers overlap)
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(sent)]
+    # Once the slowest check (31 ms) has been seen, every write leaves at its slot + 31 ms:
+    # 25 ms apart, as the slots are.  Before it, the offset only grew (never a tighter gap).
+    assert all(gap >= 0.025 for gap in gaps)
+    assert gaps[2:] == [0.025] * 3
+    # One check slowed by retries does not hold every later write back by as much.
+    slot = pace.wait()
+    clock.now += 3.0
+    checked.send_after(slot)
+    later = pace.wait()
+    checked.send_after(later)
+    assert clock.now - later <= MAX_OFFSET

@@ -33,7 +33,7 @@ from secretsync_hooks.backends.base import (
     changes,
     check_unicode,
 )
-from secretsync_hooks.backends.ratelimit import AdaptivePace
+from secretsync_hooks.backends.ratelimit import AdaptivePace, CheckedSend
 from secretsync_hooks.config import ParameterStoreSettings
 from secretsync_hooks.errors import (
     PartialApplyError,
@@ -56,6 +56,7 @@ THROTTLED = {"ThrottlingException", "Throttling"}
 BACKOFF = {"TooManyUpdates", "ServiceUnavailable", "InternalServerError", "InternalFailure"}
 MAX_ATTEMPTS = 8  # for 5xx, TooManyUpdates and dropped connections
 MAX_THROTTLED = 30  # throttling is expected under a low quota: the pace slows instead
+DESCRIBED_FRESH = 2.0  # seconds for which the Versions validate() read stand for a re-check
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -90,8 +91,10 @@ class ParameterStoreBackend(Backend):
         self._writers = max(1, writers)
         self._sleep = sleep
         self._pace = AdaptivePace()
+        self._checked = CheckedSend(sleep=sleep)
         self.warnings: list[str] = []
         self._existing: dict[str, dict[str, Any]] = {}  # metadata read by validate()
+        self._described_at = -1e9
 
     @property
     def _client(self) -> SSMClient:
@@ -184,6 +187,7 @@ class ParameterStoreBackend(Backend):
             op.key for op in plan.ops if op.value is not None and op.key in snapshot.versions
         ]
         self._existing = self._describe(updated) if updated else {}
+        self._described_at = time.monotonic()
         problems = list(self._invalid(plan.ops))
         if not problems:
             return
@@ -206,18 +210,30 @@ class ParameterStoreBackend(Backend):
     def _describe(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Tier, type and KMS key of existing parameters (metadata only, no values)."""
         found: dict[str, dict[str, Any]] = {}
+
+        def describe(batch: Sequence[str]) -> list[Any]:
+            kwargs: dict[str, Any] = {
+                "ParameterFilters": [
+                    {"Key": "Name", "Option": "Equals", "Values": [self.name(k) for k in batch]}
+                ],
+                "MaxResults": 50,
+            }
+            pages = self._pages(self._client.describe_parameters, kwargs)
+            return [parameter for page in pages for parameter in page.get("Parameters", [])]
+
         with self._session.translate("ssm:DescribeParameters", f"parameters under {self.target}"):
-            for batch in _batches(keys, 50):  # a Name filter takes at most 50 values
-                kwargs: dict[str, Any] = {
-                    "ParameterFilters": [
-                        {"Key": "Name", "Option": "Equals", "Values": [self.name(k) for k in batch]}
-                    ],
-                    "MaxResults": 50,
-                }
-                for page in self._pages(self._client.describe_parameters, kwargs):
-                    for parameter in page.get("Parameters", []):
-                        found[parameter["Name"][len(self.target) :]] = parameter
+            for parameters in self._each(describe, list(_batches(keys, 50))):  # 50 names a filter
+                for parameter in parameters:
+                    found[parameter["Name"][len(self.target) :]] = parameter
         return found
+
+    def _each(self, call: Callable[[Sequence[str]], T], batches: list[Sequence[str]]) -> list[T]:
+        """``call`` for each batch of names, several at once when there are several: each is
+        a chain of calls (pages), and one chain need not wait for another."""
+        if len(batches) <= 1:
+            return [call(batch) for batch in batches]
+        with ThreadPoolExecutor(max_workers=min(self._writers, len(batches))) as pool:
+            return list(pool.map(call, batches))
 
     def _tier_limit(self, key: str) -> tuple[int, str]:
         """The size a value of ``key`` may have, and the tier that allows it."""
@@ -391,9 +407,10 @@ class ParameterStoreBackend(Backend):
     ) -> ApplyResult:
         if plan.is_empty:
             return ApplyResult()
-        # Refuse before writing anything if a parameter already moved; each one is checked
-        # again right before its own write, which may come many seconds later at 3 writes/s.
-        moved = self._moved(plan.ops, snapshot)
+        # Refuse before writing anything if a parameter already moved (validate() read the
+        # Versions of those it updates); each one is checked again right before its own
+        # write, which may come many seconds later at 3 writes/s.
+        moved = self._moved(plan.ops, snapshot, described=True)
         if moved:
             raise WriteConflict(self.target, moved)
         run = _Run(plan, progress)
@@ -443,20 +460,27 @@ class ParameterStoreBackend(Backend):
             for op in ready:
                 run.record(op, None)
 
-    def _moved(self, ops: Sequence[KeyOp], snapshot: RemoteSnapshot) -> list[str]:
+    def _moved(
+        self, ops: Sequence[KeyOp], snapshot: RemoteSnapshot, described: bool = False
+    ) -> list[str]:
         """Keys among ``ops`` whose parameter changed since ``snapshot`` (a new Version, or
-        gone when the plan overwrites it); read without decryption (no kms:Decrypt)."""
-        touched = [op.key for op in ops if op.key in snapshot.versions]
-        if not touched:
-            return []
-        current: dict[str, int] = {}
+        gone when the plan overwrites it); read without decryption (no kms:Decrypt).  With
+        ``described``, the Versions validate() has just read (not before a prompt) come
+        without another call."""
+        fresh = time.monotonic() - self._described_at < DESCRIBED_FRESH
+        known = self._existing if described and fresh else {}
+        current = {key: int(known[key]["Version"]) for key in known if "Version" in known[key]}
+        touched = [op.key for op in ops if op.key in snapshot.versions and op.key not in current]
+
+        def read(batch: Sequence[str]) -> Any:
+            names = [self.name(k) for k in batch]
+            return self._client.get_parameters(Names=names, WithDecryption=False)
+
         with self._session.translate("ssm:GetParameters", f"parameters under {self.target}"):
-            for batch in _batches(touched, BATCH):
-                response = self._client.get_parameters(
-                    Names=[self.name(k) for k in batch], WithDecryption=False
-                )
-                for parameter in response.get("Parameters", []):
-                    current[parameter["Name"][len(self.target) :]] = int(parameter["Version"])
+            responses = self._each(read, list(_batches(touched, BATCH))) if touched else []
+        for response in responses:
+            for parameter in response.get("Parameters", []):
+                current[parameter["Name"][len(self.target) :]] = int(parameter["Version"])
         moved = []
         for op in ops:
             if op.key not in snapshot.versions:
@@ -470,6 +494,40 @@ class ParameterStoreBackend(Backend):
 
     def _put(self, op: KeyOp, snapshot: RemoteSnapshot) -> str | None:
         """Write one key; return its new Version (None if that is not known)."""
+        exists = op.key in snapshot.versions
+        kwargs = self._put_arguments(op, snapshot)
+        version: str | None = None
+
+        def unmoved() -> None:
+            # SSM has no compare-and-swap: re-reading in the write's own paced slot, right
+            # before it, narrows the window in which another writer's change can be
+            # overwritten to one round trip (not the wait for a slot, seconds at 3 writes/s).
+            if self._moved([op], snapshot):
+                raise _Conflict(op.key)
+
+        try:
+            response = self._retrying(
+                lambda: self._writer.put_parameter(**kwargs), before=unmoved if exists else None
+            )
+            version = str(response["Version"]) if "Version" in response else None
+        except Exception as exc:
+            if error_code(exc) != "ParameterAlreadyExists":
+                raise
+            # Ours, if botocore retried a create whose answer was lost; else someone else's.
+            if self._current_value(op.key) != op.value:
+                raise _Conflict(op.key) from None
+        if exists and self.settings.tags:
+            self._retrying(
+                lambda: self._writer.add_tags_to_resource(
+                    ResourceType="Parameter",
+                    ResourceId=self.name(op.key),
+                    Tags=[{"Key": k, "Value": v} for k, v in self.settings.tags.items()],
+                )
+            )
+        return version
+
+    def _put_arguments(self, op: KeyOp, snapshot: RemoteSnapshot) -> dict[str, Any]:
+        """PutParameter's arguments for ``op``: type, KMS key, tier and tags as AWS needs."""
         assert op.value is not None
         exists = op.key in snapshot.versions
         kwargs: dict[str, Any] = {
@@ -501,29 +559,7 @@ class ParameterStoreBackend(Backend):
             # Only an upgrade the config allows (validate() refused the rest); an update never
             # names a tier otherwise, so it can neither fail nor downgrade.
             kwargs["Tier"] = self.settings.tier
-        version: str | None = None
-        if exists and self._moved([op], snapshot):
-            # SSM has no compare-and-swap: re-reading right before the write narrows the
-            # window in which another writer's change can be overwritten to one round trip.
-            raise _Conflict(op.key)
-        try:
-            response = self._retrying(lambda: self._writer.put_parameter(**kwargs))
-            version = str(response["Version"]) if "Version" in response else None
-        except Exception as exc:
-            if error_code(exc) != "ParameterAlreadyExists":
-                raise
-            # Ours, if botocore retried a create whose answer was lost; else someone else's.
-            if self._current_value(op.key) != op.value:
-                raise _Conflict(op.key) from None
-        if exists and self.settings.tags:
-            self._retrying(
-                lambda: self._writer.add_tags_to_resource(
-                    ResourceType="Parameter",
-                    ResourceId=self.name(op.key),
-                    Tags=[{"Key": k, "Value": v} for k, v in self.settings.tags.items()],
-                )
-            )
-        return version
+        return kwargs
 
     def _current_value(self, key: str) -> str | None:
         try:
@@ -541,16 +577,20 @@ class ParameterStoreBackend(Backend):
         # Names that are already gone come back in InvalidParameters: the delete is done.
         self._writer.delete_parameters(Names=[self.name(op.key) for op in batch])
 
-    def _retrying(self, call: Callable[[], T]) -> T:
-        """``call`` in a paced slot; throttling slows the pace, other transient failures
-        (TooManyUpdates, 5xx, dropped connections) back off with jitter."""
+    def _retrying(self, call: Callable[[], T], before: Callable[[], None] | None = None) -> T:
+        """``call`` in a paced slot, after ``before`` (a check that raises to stop it);
+        throttling slows the pace, other transient failures (TooManyUpdates, 5xx, dropped
+        connections) back off with jitter."""
         from botocore.exceptions import ConnectionError as BotocoreConnectionError
         from botocore.exceptions import HTTPClientError  # dropped connections, read timeouts
 
         delay = 0.1
         failures = throttles = 0
         while True:
-            self._pace.wait()
+            slot = self._pace.wait()
+            if before is not None:
+                before()  # its failure is not the call's: not retried here
+                self._checked.send_after(slot)
             try:
                 result = call()
             except Exception as exc:

@@ -36,6 +36,7 @@ PROBE = 1.0  # growth a second before the first throttle (doubling)
 RECOVER = 1.0  # growth a second while below the known capacity
 GROWTH = 0.05  # growth a second beyond it
 COOLDOWN = 0.25  # one burst of throttles is one cut
+MAX_OFFSET = 0.25  # seconds: the longest a checked write waits after its slot
 
 
 class AdaptivePace:
@@ -62,8 +63,8 @@ class AdaptivePace:
         self._last_cut = -1e9
         self._last_growth = clock()
 
-    def wait(self) -> None:
-        """Block until a send is due at the current pace.
+    def wait(self) -> float:
+        """Block until a send is due at the current pace; return the slot's time.
 
         Slots are not booked ahead: with several writers waiting, booked slots would keep the
         old spacing for a while after the pace drops, each one throttled.
@@ -74,7 +75,7 @@ class AdaptivePace:
                 due = self._last_send + 1.0 / self.rate
                 if now >= due:
                     self._last_send = now
-                    return
+                    return now
             self._sleep(due - now)
 
     def success(self) -> None:
@@ -130,3 +131,36 @@ class AdaptivePace:
             return None
         span = self._successes[-1] - self._successes[0]
         return (len(self._successes) - 1) / span if span > 0 else None
+
+
+class CheckedSend:
+    """A check made in a send's own slot, then the send at a steady offset from the slot.
+
+    A check right before each write (is the parameter still at the version read?) keeps the
+    window for a lost update to one round trip, but its round trip varies: sent as soon as the
+    check returns, the writes would leave their slots' even spacing, and a strict limit
+    throttles a write that arrives a few milliseconds early.  So each write goes out at its
+    slot's time plus the slowest of the recent checks (at most ``MAX_OFFSET``, so that one
+    check slowed by retries does not hold every write back): as evenly spaced as the slots.
+    """
+
+    def __init__(
+        self,
+        recent: int = 20,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._took: collections.deque[float] = collections.deque(maxlen=recent)
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
+
+    def send_after(self, slot: float) -> None:
+        """Called when the check of the slot at ``slot`` returned: wait until the send is due."""
+        now = self._clock()
+        with self._lock:
+            self._took.append(now - slot)
+            offset = min(max(self._took), MAX_OFFSET)
+        if slot + offset > now:
+            self._sleep(slot + offset - now)
