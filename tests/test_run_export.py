@@ -409,3 +409,42 @@ def test_export_writes_values_to_a_terminal_only_with_show_values(
     )
     assert code == 0
     assert AWKWARD["SPACES"] in output
+
+
+def test_export_warns_when_git_would_commit_the_file(tmp_path: Path) -> None:
+    from tests.helpers import GIT_IDENTITY
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {**os.environ, **GIT_IDENTITY}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+    git("init", "-q")
+    write_config(repo, "secrets_manager")
+    (repo / ".env").write_text("API_TOKEN=Zq4Wc8Lp2Nx\n")
+    (repo / ".gitignore").write_text(".env\n")
+
+    def export(output: Path) -> str:
+        result = subprocess.run(
+            [secretsync_program(), "export", "--source", "local", "-o", str(output)],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Zq4Wc8Lp2Nx" not in result.stderr
+        return result.stderr
+
+    warning = "is in a git work tree and not ignored: `git add` would commit the values in it"
+    assert warning in export(repo / "values.env")
+    (repo / ".gitignore").write_text(".env\nvalues.env\n")
+    assert warning not in export(repo / "values.env")
+    git("add", "-f", "values.env")  # tracked, though ignored: `git commit -a` takes it
+    assert warning in export(repo / "values.env")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    assert warning not in export(outside / "values.env")

@@ -169,7 +169,23 @@ def export(opts: Options, output: str | None, keys: str | None, strict: bool) ->
 
         wrote = f"wrote {text.count(len(values), 'key')} to {text.shown(destination)} ({fmt})"
         click.echo(f"secretsync: {wrote}", err=True)
+        _warn_if_committable(fmt, destination)
     return 0
+
+
+def _warn_if_committable(fmt: str, destination: str) -> None:
+    """A file of values that `git add` would pick up is one commit away from a leak."""
+    from pathlib import Path
+
+    from secretsync_hooks.exposure import committable
+
+    if fmt != "github" and committable(Path(destination)):
+        _warn(
+            [
+                f"{destination} is in a git work tree and not ignored: `git add` would commit "
+                "the values in it; add it to .gitignore, or write it outside the repository"
+            ]
+        )
 
 
 def _destination(fmt: str, output: str | None, show_values: bool) -> str | None:
