@@ -99,6 +99,12 @@ class Options:
     def json(self) -> bool:
         return bool(self.fmt == "json")
 
+    @property
+    def can_prompt(self) -> bool:
+        """Whether a yes/no question can be asked: a person at a terminal, not JSON, a
+        script, a hook or CI (there, what needs consent needs --force)."""
+        return not self.json and sys.stdin.isatty() and sys.stdout.isatty()
+
     def load_config(self) -> Config:
         from secretsync_hooks.config import Overrides, load_config
 

@@ -4,7 +4,6 @@ other.  Neither touches a .env or a record of the last sync."""
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -185,7 +184,7 @@ def promote(
 
 
 def _confirm(opts: Options, dst: Side, plan: Promotion) -> bool:
-    if opts.json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not opts.can_prompt:
         return False
     question = f"Overwrite {text.keys(plan.overwrites)} in {dst.name}?"
     return click.confirm(question, default=False, err=True)

@@ -184,9 +184,8 @@ def _prompt(
     opts: Options, workspace: Workspace, outcome: SyncOutcome
 ) -> Callable[[str], bool] | None:
     """A yes/no prompt on an interactive terminal; None for scripts, hooks and CI."""
-    import sys
 
-    if opts.json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not opts.can_prompt:
         return None
     output: Output = opts.output()
 

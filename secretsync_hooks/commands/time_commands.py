@@ -4,7 +4,6 @@ record of the last sync (after a rollback, ``pull`` brings the .env along)."""
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -178,7 +177,7 @@ def rollback(opts: Options, to: str, prune: bool, dry_run: bool, force: bool) ->
     if not force and not _confirm_rollback(opts, planned):
         _render_rollback(opts, planned, dry_run=True, refused=True)
         refusal = NeedsConsent(
-            f"rolling back {planned.config.remote_name} overwrites "
+            f"rolling back {planned.config.remote_name} changes "
             f"{text.count(len(planned.rollback.plan.ops), 'key')}",
             "rollback",
         )
@@ -209,7 +208,7 @@ def _warn(planned: Planned, shown: set[str]) -> None:
 
 
 def _confirm_rollback(opts: Options, planned: Planned) -> bool:
-    if opts.json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not opts.can_prompt:
         return False
     _render_rollback(opts, planned, dry_run=True)
     question = f"Roll back {planned.config.remote_name} to {_target(planned)}?"
