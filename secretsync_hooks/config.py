@@ -28,7 +28,8 @@ DEFAULT_ENV_FILE = ".env"
 DEFAULT_SCAN_MIN_LENGTH = 8
 # The name of the top level, the environment used without --env.
 DEFAULT_ENVIRONMENT = "default"
-MAX_SCAN_MIN_LENGTH = 64
+# Most credentials are 16 to 64 characters: a longer minimum would let most of them through.
+MAX_SCAN_MIN_LENGTH = 16
 
 # Key names unlike each other: a plain_keys pattern that matches them all matches every key.
 _PROBES = ("A", "z", "_", "9", "API_KEY", "db.password", "x-y", "Secret42", "a b", "ä")
@@ -402,29 +403,39 @@ def _min_length(layers: _Layers) -> int:
 
 
 def _scan_exclude(layers: _Layers) -> tuple[str, ...]:
-    """``[scan] exclude``, refusing a glob that would exclude every file (a leak guard that
-    looks at nothing would pass every commit without a word)."""
+    """``[scan] exclude``, refusing globs that would together exclude every file (a leak guard
+    that looks at nothing would pass every commit without a word)."""
     found = layers.get("scan", "exclude")
     globs = tuple(found[0]) if found else ()
-    for glob in globs:
-        if all(fnmatchcase(probe, glob) for probe in _PATH_PROBES):
-            raise ConfigError(
-                f"{layers.path}: [scan] exclude pattern {glob!r} matches every file, which "
-                "would turn the leak guard off",
-                hint='Name what holds copies on purpose, e.g. ["tests/fixtures/*"].',
-            )
+    if globs and all(any(fnmatchcase(p, glob) for glob in globs) for p in _PATH_PROBES):
+        one = len(globs) == 1
+        raise ConfigError(
+            f"{layers.path}: [scan] exclude {_listed(globs)} "
+            f"{'matches' if one else 'together match'} every file, which would turn the leak "
+            "guard off",
+            hint='Name what holds copies on purpose, e.g. ["tests/fixtures/*"].',
+        )
     return globs
 
 
+def _listed(patterns: tuple[str, ...] | list[str]) -> str:
+    """Patterns as the config writes them: ``["a", "b*"]``, one pattern as ``'a'``."""
+    if len(patterns) == 1:
+        return f"pattern {patterns[0]!r}"
+    return "patterns [" + ", ".join(f'"{text.shown(p)}"' for p in patterns) + "]"
+
+
 def _check_plain_keys(path: Path, patterns: list[str]) -> None:
-    """Refuse a ``plain_keys`` pattern that would show every value (``*``, ``?*``, ...)."""
-    for pattern in patterns:
-        if all(fnmatchcase(probe, pattern) for probe in _PROBES):
-            raise ConfigError(
-                f"{path}: plain_keys pattern {pattern!r} matches every key, which would print "
-                "every secret",
-                hint='Name the keys whose values are not secret, e.g. ["LOG_LEVEL", "APP_*"].',
-            )
+    """Refuse ``plain_keys`` patterns that would together show every value (``*``, ``?*``,
+    ``["?", "??*"]``, ...); which keys they show of a real key set is checked where the keys
+    are known (:func:`secretsync_hooks.masking.check_plain_keys`)."""
+    if all(any(fnmatchcase(probe, p) for p in patterns) for probe in _PROBES):
+        one = len(patterns) == 1
+        raise ConfigError(
+            f"{path}: plain_keys {_listed(patterns)} {'matches' if one else 'together match'} "
+            "every key, which would print every secret",
+            hint='Name the keys whose values are not secret, e.g. ["LOG_LEVEL", "APP_*"].',
+        )
 
 
 def _remote(kind: BackendKind, layers: _Layers, sources: dict[str, str]) -> RemoteSettings:

@@ -177,6 +177,26 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def as_written(path: Path) -> Path:
+    """``path`` made absolute as written: ``..`` folded away, no symbolic link followed."""
+    return Path(os.path.normpath(path.absolute()))
+
+
+def leads_outside(path: Path, tree: Path) -> Path | None:
+    """Where ``path`` really leads, every symbolic link of every component resolved, when the
+    path as written is inside ``tree`` but that place is not (a linked folder or file leading
+    out); None when it stays inside, or was written outside ``tree`` to begin with (a place
+    the user chose)."""
+    written = as_written(path)
+    roots = {as_written(tree), Path(os.path.realpath(tree))}
+    if not any(written.is_relative_to(root) for root in roots):
+        return None
+    real = Path(os.path.realpath(written))
+    if any(real.is_relative_to(root) for root in roots):
+        return None
+    return real
+
+
 def _why(exc: BaseException) -> str:
     if isinstance(exc, ValueError):
         return "the path contains a NUL character"

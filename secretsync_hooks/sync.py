@@ -22,6 +22,7 @@ from secretsync_hooks.config import Config
 from secretsync_hooks.differ import Comparison, plan_pull, plan_push
 from secretsync_hooks.env_file import quoting_warnings
 from secretsync_hooks.errors import Declined, EnvFileError, NeedsConsent, NothingToPull
+from secretsync_hooks.fs import as_written, leads_outside
 from secretsync_hooks.last_sync import work_tree
 from secretsync_hooks.models import Action, Direction, SyncPlan
 from secretsync_hooks.redact import Redactor
@@ -162,20 +163,44 @@ def _write_local(workspace: Workspace, plan: SyncPlan) -> ApplyResult:
     return ApplyResult(applied=plan.ops, version=workspace.snapshot.version_label)
 
 
-def _check_writable(workspace: Workspace, path: Path) -> None:
-    """Refuse to write secrets through a link leading out of the work tree; warn once when
-    the file is readable by others."""
+def check_destination(workspace: Workspace, *, allow_tracked: bool = False) -> None:
+    """Refuse, before anything is asked or written, a pull into a place secrets must not go:
+    through a link (of the file or of a folder on its way) out of the work tree, or into a
+    file git tracks (the next ``git commit -a`` would publish them), unless ``allow_tracked``."""
+    path = workspace.config.env_file
+    _check_writable(workspace, path, warn=False)
+    if allow_tracked:
+        return
+    from secretsync_hooks.exposure import tracked
+
+    if tracked(path):
+        real = Path(os.path.realpath(path))
+        which = f" (a symbolic link to {real})" if real != as_written(path) else ""
+        raise EnvFileError(
+            f"{path}{which} is tracked by git: secrets written into it would go into the next "
+            "commit; nothing was written",
+            hint=f"Stop tracking it (`git rm --cached {text.shown(path.name)}`, then add it to "
+            ".gitignore), or pass --allow-tracked if that file is meant to hold them.",
+        )
+
+
+def _check_writable(workspace: Workspace, path: Path, *, warn: bool = True) -> None:
+    """Refuse to write secrets through a link (of the file, or of any folder on its way)
+    leading out of the work tree; warn once when the file is readable by others."""
     if path.is_dir():
         raise EnvFileError(f"{path}: is a directory, not a .env file")
-    if path.is_symlink():
-        target = Path(os.path.realpath(path))
-        tree = work_tree(workspace.config)
-        if not target.is_relative_to(tree):
-            raise EnvFileError(
-                f"{path} is a symbolic link to {target}, outside the work tree {tree}; "
-                "secretsync does not write secrets through it",
-                hint="Name the real path with --env-file if that file is meant to hold them.",
-            )
+    tree = work_tree(workspace.config)
+    real = Path(os.path.realpath(path))
+    if leads_outside(path, tree) is not None or (
+        path.is_symlink() and not real.is_relative_to(tree)
+    ):
+        raise EnvFileError(
+            f"{path} leads through a symbolic link to {real}, outside the work tree {tree}; "
+            "secretsync does not write secrets through it",
+            hint="Name the real path with --env-file if that file is meant to hold them.",
+        )
+    if not warn:
+        return
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:

@@ -46,12 +46,7 @@ def check_found(path: Path, what: str, environ: Mapping[str, str] | None = None)
     unsafe = problem(directory, env)
     reason = f"{directory} is {unsafe}" if unsafe else None
     if reason is None and not _allowed(directory, env):
-        try:
-            owner = path.lstat().st_uid
-        except OSError:
-            return
-        if hasattr(os, "geteuid") and owner != os.geteuid():
-            reason = f"it is owned by another user (uid {owner})"
+        reason = _foreign_owner(path)
     if reason is None:
         return
     also = ", or pass --config with its path" if what == "config" else ""
@@ -60,6 +55,21 @@ def check_found(path: Path, what: str, environ: Mapping[str, str] | None = None)
         hint=f"Anyone who can write there could have put it there. If you trust it, add "
         f"{directory} to {SAFE_VARIABLE} (as git's safe.directory){also}.",
     )
+
+
+def _foreign_owner(path: Path) -> str | None:
+    """Why ``path`` is another user's: the link itself, or the file it leads to (the file
+    that is read), owned by someone else; None if both are the user's own."""
+    if not hasattr(os, "geteuid"):
+        return None
+    for what, read in (("it", path.lstat), ("the file it links to", path.stat)):
+        try:
+            owner = read().st_uid
+        except OSError:
+            return None
+        if owner != os.geteuid():
+            return f"{what} is owned by another user (uid {owner})"
+    return None
 
 
 def _allowed(directory: Path, environ: Mapping[str, str]) -> bool:

@@ -13,6 +13,7 @@ from secretsync_hooks.differ import Comparison, compare, compare_three_way
 from secretsync_hooks.env_file import EnvFile
 from secretsync_hooks.errors import EnvFileError, LastSyncError
 from secretsync_hooks.last_sync import LastSync, LastSyncStore
+from secretsync_hooks.masking import check_plain_keys
 from secretsync_hooks.redact import Redactor
 from secretsync_hooks.remote import read_remote
 
@@ -93,6 +94,7 @@ def open_workspace(
         warnings.append(f"{config.env_file} does not exist yet; every remote key is remote-only")
     log.debug("read %d keys from %s", len(local.keys()), config.env_file)
     backend, snapshot, session, seconds = read_remote(config, redactor, deadline)
+    check_plain_keys(config.path, config.plain_keys, [*local.keys(), *snapshot.values])
     workspace = Workspace(config, local, backend, snapshot, session, seconds)
     workspace.note(warnings + backend.warnings + list(snapshot.warnings))
     _attach_last_sync(workspace)

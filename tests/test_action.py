@@ -285,3 +285,34 @@ def test_the_shipped_export_workflow_runs_with_the_shipped_config(
     result = run_action(runner, project, step["with"], env)
     assert result.code == 2
     assert "1 required key missing" in result.stderr and result.env == {}
+
+
+def test_a_command_on_several_lines_is_refused_not_cut(
+    runner: Runner, moto_server: MotoServer, project: Path
+) -> None:
+    write_config(project, "secrets_manager")
+    Remote("secrets_manager", moto_server.url).seed({"A": "alpha-1"})
+    for command in ("export --format github\n--strict", "diff\r--keys-only"):
+        result = run_action(runner, project, {"command": command})
+        assert result.code == 2
+        assert result.outputs == {"exit-code": "2"}
+        assert "the command input holds a line break" in result.stderr
+        assert result.env == {} and "::add-mask::" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["export --format github", "--env default export --format json", "diff --show-values"],
+)
+def test_a_report_never_receives_values_or_the_runners_masks(
+    command: str, runner: Runner, moto_server: MotoServer, project: Path
+) -> None:
+    write_config(project, "secrets_manager")
+    Remote("secrets_manager", moto_server.url).seed({"A": "alpha-value-1"})
+    (project / ".env").write_text("A=alpha-value-1\n")
+    result = run_action(runner, project, {"command": command, "report": "report.txt"})
+    assert result.code == 2
+    assert result.outputs == {"exit-code": "2"}
+    assert "report cannot be used with" in result.stderr
+    assert not (project / "report.txt").exists()
+    assert result.env == {}

@@ -171,8 +171,13 @@ def test_a_config_cannot_turn_the_guard_off(project: Path) -> None:
         ('exclude = ["*"]', "matches every file"),
         ('exclude = ["**"]', "matches every file"),
         ("min_length = 0", "min_length must be 1 or more"),
-        ("min_length = 1000", "at most 64"),
+        # 17 or more would skip most real credentials (many are 16 to 40 characters)
+        ("min_length = 17", "at most 16"),
+        ("min_length = 64", "at most 16"),
         ('min_length = "8"', "must be an integer, not string"),
+        # a set of globs can do what one glob may not
+        ('exclude = ["?*.*", "[A-Z]*"]', "together match every file"),
+        ('exclude = ["*.*", "*/*", "[A-Z]*", "?", "??*"]', "together match every file"),
     ):
         write_config(project, "secrets_manager", f"[scan]\n{table}\n")
         with pytest.raises(ConfigError, match=message):
@@ -180,3 +185,5 @@ def test_a_config_cannot_turn_the_guard_off(project: Path) -> None:
     write_config(project, "secrets_manager", '[scan]\nexclude = ["tests/fixtures/*"]\n')
     config = load_config()
     assert config.scan_exclude == ("tests/fixtures/*",) and config.scan_min_length == 8
+    write_config(project, "secrets_manager", "[scan]\nmin_length = 16\n")
+    assert load_config().scan_min_length == 16

@@ -126,8 +126,17 @@ def test_a_plain_keys_pattern_matching_every_key_is_refused(
 def test_a_url_with_a_password_stays_masked_for_a_plain_key(sm: Remote, project: Path) -> None:
     write_config(project, "secrets_manager", extra='plain_keys = ["DB_URL", "LOG_LEVEL"]\n')
     url = f"postgres://app:{CANARY}@db.internal:5432/app"
-    (project / ".env").write_text(f"DB_URL={url}\nLOG_LEVEL=debug\n")
-    sm.seed({"DB_URL": url.replace("5432", "6543"), "LOG_LEVEL": "info"})
+    # Two secrets besides: a plain_keys set may cover at most half of the keys.
+    secrets = "API_TOKEN=tok-1\nSIGNING_KEY=sig-1\n"
+    (project / ".env").write_text(f"DB_URL={url}\nLOG_LEVEL=debug\n{secrets}")
+    sm.seed(
+        {
+            "DB_URL": url.replace("5432", "6543"),
+            "LOG_LEVEL": "info",
+            "API_TOKEN": "tok-1",
+            "SIGNING_KEY": "sig-1",
+        }
+    )
     for fmt in ("table", "json"):
         code, output = secretsync(project, "diff", "--verbose", "--format", fmt)
         assert code == 1

@@ -46,6 +46,9 @@ class RemoteSnapshot(NamedTuple):
     identity: str | None = None
     # Parameter Store: when each parameter last changed.
     modified: Mapping[str, datetime.datetime] = EMPTY
+    # Secrets Manager: the JSON text of each value that is not a JSON string (a number, a
+    # boolean, null), so that ``5432`` and ``"5432"`` are told apart where it matters.
+    json_texts: Mapping[str, str] = EMPTY
 
     def __repr__(self) -> str:  # never the values
         return (

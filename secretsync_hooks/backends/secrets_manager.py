@@ -36,7 +36,7 @@ from secretsync_hooks.errors import (
     SecretSyncError,
     WriteConflict,
 )
-from secretsync_hooks.models import SyncPlan
+from secretsync_hooks.models import KeyOp, SyncPlan
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -141,6 +141,7 @@ class SecretsManagerBackend(Backend):
             last_changed=response.get("CreatedDate"),
             warnings=tuple(warnings),
             identity=response.get("ARN"),
+            json_texts=json_texts,
         )
         return snapshot, json_texts
 
@@ -155,7 +156,7 @@ class SecretsManagerBackend(Backend):
         documents = [self._version_values(v["VersionId"]) for v in chosen]
         revisions = []
         for index, version in enumerate(chosen):
-            before: Mapping[str, str] | None = {}
+            before: tuple[dict[str, str], dict[str, str]] | None = ({}, {})
             if index + 1 < len(chosen):
                 before = documents[index + 1]
             elif len(listed) > limit:
@@ -228,16 +229,20 @@ class SecretsManagerBackend(Backend):
             )
         document = response["SecretString"]
         try:
-            values = self._decode(document)[0]
+            values, json_texts, _ = self._decode(document)
         except RemoteError as exc:
             exc.message = f"version {version_id}: {exc.message}; it cannot be restored"
             raise
-        return Rollback(
-            to=version_id,
-            plan=changes(snapshot.values, values, delete=True),
-            created=created,
-            document=document,
+        # Compared as stored, JSON types included: 5432 and "5432" differ, and the restored
+        # document brings the old type back.
+        typed = changes(
+            _typed(snapshot.values, snapshot.json_texts), _typed(values, json_texts), delete=True
         )
+        plan = SyncPlan(
+            typed.direction,
+            tuple(KeyOp(op.key, op.action, values.get(op.key)) for op in typed.ops),
+        )
+        return Rollback(to=version_id, plan=plan, created=created, document=document)
 
     def _resolve_version(self, to: str) -> dict[str, Any]:
         listed = self._list_versions()
@@ -289,9 +294,9 @@ class SecretsManagerBackend(Backend):
             progress(len(rollback.plan.ops), len(rollback.plan.ops), rollback.plan.ops[-1].key)
         return ApplyResult(applied=rollback.plan.ops, version=version)
 
-    def _version_values(self, version_id: str) -> dict[str, str] | None:
-        """The keys and values of one version; None when AWS no longer keeps its value or
-        it is not a JSON object of strings."""
+    def _version_values(self, version_id: str) -> tuple[dict[str, str], dict[str, str]] | None:
+        """The keys and values of one version, and the JSON text of its values that are not
+        strings; None when AWS no longer keeps its value or it is not a JSON object."""
         with self._session.translate("secretsmanager:GetSecretValue", f"secret {self.target}"):
             try:
                 response = self._client.get_secret_value(SecretId=self.target, VersionId=version_id)
@@ -300,9 +305,10 @@ class SecretsManagerBackend(Backend):
                     return None
                 raise
         try:
-            return self._decode(response.get("SecretString", ""))[0]
+            values, json_texts, _ = self._decode(response.get("SecretString", ""))
         except RemoteError:
             return None
+        return values, json_texts
 
     def _without_value(self, aws_message: str) -> RemoteSnapshot:
         """What a ResourceNotFoundException from GetSecretValue means: no secret, or a secret
@@ -621,21 +627,28 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 def _revision(
     version: Mapping[str, Any],
-    values: Mapping[str, str] | None,
-    before: Mapping[str, str] | None,
+    document: tuple[dict[str, str], dict[str, str]] | None,
+    before_document: tuple[dict[str, str], dict[str, str]] | None,
 ) -> Revision:
     base = Revision(
         version=str(version["VersionId"]),
         created=version.get("CreatedDate"),
         labels=tuple(version.get("VersionStages", ())),
     )
-    if values is None or before is None:
+    if document is None or before_document is None:
         return base._replace(known=False)
-    added = tuple(k for k in values if k not in before)
-    changed = tuple(k for k in values if k in before and before[k] != values[k])
-    removed = tuple(k for k in before if k not in values)
+    values = document[0]
+    now, before = _typed(*document), _typed(*before_document)
+    added = tuple(k for k in now if k not in before)
+    changed = tuple(k for k in now if k in before and before[k] != now[k])
+    removed = tuple(k for k in before if k not in now)
     shown = {k: values[k] for k in added + changed}
     return base._replace(added=added, changed=changed, removed=removed, values=shown)
+
+
+def _typed(values: Mapping[str, str], json_texts: Mapping[str, str]) -> dict[str, str]:
+    """Each value as the JSON text it is stored as: ``5432`` and ``"5432"`` differ."""
+    return {key: json_texts.get(key) or json.dumps(value) for key, value in values.items()}
 
 
 def _interrupted_after(target: str, plan: SyncPlan, what: str = "push") -> Interrupted:

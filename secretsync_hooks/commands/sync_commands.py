@@ -106,18 +106,40 @@ def push(opts: Options, dry_run: bool, force: bool, prune: bool) -> int:
 @_DRY_RUN
 @_FORCE
 @click.option("--prune", is_flag=True, help="Also drop local keys that AWS lacks.")
-def pull(opts: Options, dry_run: bool, force: bool, prune: bool) -> int:
+@click.option(
+    "--allow-tracked",
+    is_flag=True,
+    help="Write into the .env even though git tracks it (refused otherwise: the next commit "
+    "would publish the secrets).",
+)
+def pull(opts: Options, dry_run: bool, force: bool, prune: bool, allow_tracked: bool) -> int:
     """Write remote changes into the .env, leaving the rest of it as it is.
 
     Local-only keys stay. Overwriting or (with --prune) dropping local values needs --force
-    or a yes at the prompt. A missing .env is created with mode 0600.
+    or a yes at the prompt. A missing .env is created with mode 0600. A .env that git tracks
+    is refused unless --allow-tracked.
     """
     from secretsync_hooks.models import Direction
 
-    return _sync(opts, Direction.PULL, dry_run=dry_run, force=force, prune=prune)
+    return _sync(
+        opts,
+        Direction.PULL,
+        dry_run=dry_run,
+        force=force,
+        prune=prune,
+        allow_tracked=allow_tracked,
+    )
 
 
-def _sync(opts: Options, direction: Direction, *, dry_run: bool, force: bool, prune: bool) -> int:
+def _sync(
+    opts: Options,
+    direction: Direction,
+    *,
+    dry_run: bool,
+    force: bool,
+    prune: bool,
+    allow_tracked: bool = False,
+) -> int:
     from secretsync_hooks import sync
     from secretsync_hooks.formatters.output import progress_bar
     from secretsync_hooks.models import Direction
@@ -135,6 +157,8 @@ def _sync(opts: Options, direction: Direction, *, dry_run: bool, force: bool, pr
     if dry_run:
         render(outcome._replace(dry_run=True, refusal=None if force else outcome.refusal), False)
         return int(ExitCode.OK)
+    if direction is Direction.PULL and not outcome.plan.is_empty:
+        sync.check_destination(workspace, allow_tracked=allow_tracked)
     try:
         sync.require_consent(outcome, force=force, confirm=_prompt(opts, workspace, outcome))
     except RefusedError:

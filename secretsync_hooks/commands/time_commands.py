@@ -49,8 +49,16 @@ def history(opts: Options, limit: int, key: str | None) -> int:
     decrypt = bool(opts.show_values) or bool(config.plain_keys)
     with session.deadline(opts.timeout or deadline_for()):
         revisions = backend.history(limit, key, decrypt=decrypt)
-    for revision in revisions:
-        opts.redactor.register(revision.values.values())
+        for revision in revisions:
+            opts.redactor.register(revision.values.values())
+        if policy.plain_keys and any(revision.values for revision in revisions):
+            # Which keys plain_keys would show is judged against every key of the remote,
+            # not only those the versions shown happen to touch.
+            from secretsync_hooks.masking import check_plain_keys
+
+            current = backend.read().values
+            opts.redactor.register(current.values())
+            check_plain_keys(config.path, config.plain_keys, current)
     if opts.json:
         click.echo(json.dumps(_history_document(config, key, revisions, policy), indent=2))
     else:

@@ -63,8 +63,10 @@ def comparison_table(
         table.add_row(
             Text(text.shown(entry.key)),
             Text(state.label, style=state.style),
-            Text("-" if local is None else local),
-            Text("-" if remote is None else remote),
+            # A value is text from someone else too: escapes and line breaks are shown as
+            # such, never sent to the terminal.
+            Text("-" if local is None else text.shown(local)),
+            Text("-" if remote is None else text.shown(remote)),
         )
     return table
 
