@@ -105,8 +105,9 @@ def _pristine(inherited: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def resolve(command: str, variables: Mapping[str, str]) -> str:
-    """The file ``command`` names, searched on the program's own PATH as a shell would;
+def resolve(command: str, caller: Mapping[str, str]) -> str:
+    """The file ``command`` names, searched as a shell would on the PATH of ``caller`` (the
+    environment of whoever typed the command: never the values, which a repository wrote);
     :class:`LaunchError` (127 not found, 126 not executable) otherwise."""
     if not command:
         raise LaunchError("no command given (an empty name)", ExitCode.NOT_FOUND)
@@ -116,7 +117,7 @@ def resolve(command: str, variables: Mapping[str, str]) -> str:
             raise LaunchError(f"{shown}: no such file", ExitCode.NOT_FOUND)
         _check_executable(command, shown)
         return command
-    search = variables.get("PATH", os.defpath)
+    search = caller.get("PATH", os.defpath)
     found = shutil.which(command, path=search)
     if found is not None:
         return found
@@ -145,8 +146,9 @@ def _check_executable(path: str, shown: str) -> None:
 def launch(argv: Sequence[str], variables: dict[str, str], *, redact: Finder | None = None) -> int:
     """Start ``argv`` with exactly ``variables`` as its environment: replace this process
     on POSIX (never returns), else run it as a child and return its exit status.  With
-    ``redact`` it always runs as a child, its output masked on the way through."""
-    path = resolve(argv[0], variables)
+    ``redact`` it always runs as a child, its output masked on the way through.  The command
+    is looked up on our own PATH, whatever PATH ``variables`` hold."""
+    path = resolve(argv[0], os.environ)
     if os.name == "posix" and redact is None:
         replace_process(path, argv, variables)
     return run_child(path, argv, variables, redact=redact)
@@ -186,7 +188,8 @@ def run_child(
     """Run ``argv`` as a child and return its exit status (128 + N if signal N ended it,
     as shells report it).  Ctrl-C reaches the child from the terminal; SIGTERM sent to
     secretsync is passed on; both wait for the child to finish.  With ``redact`` the child's
-    stdout and stderr pass through it to ours."""
+    stdout and stderr pass through it to ours, until the child exits and what it wrote
+    before is shown."""
     import subprocess
 
     stream = subprocess.PIPE if redact else None
@@ -197,12 +200,12 @@ def run_child(
             f"{text.shown(argv[0])}: cannot execute: {exc.strerror or type(exc).__name__}",
             ExitCode.NOT_EXECUTABLE,
         ) from None
-    pumps = _pumps(child, redact) if redact else []
+    pumps = _Pumps(child, redact) if redact else None
     previous = {signum: signal.signal(signum, _forward_to(child)) for signum in _FORWARDED}
     try:
         status: int = child.wait()
-        for thread in pumps:
-            thread.join()
+        if pumps is not None:
+            pumps.finish()
     finally:
         for signum, handler in previous.items():
             if handler is not None:
@@ -210,30 +213,57 @@ def run_child(
     return 128 - status if status < 0 else status
 
 
-def _pumps(child: subprocess.Popen[bytes], finder: Finder) -> list[threading.Thread]:
-    import threading
+class _Pumps:
+    """The threads that copy the child's stdout and stderr to ours through the redactor.
 
-    threads = []
-    for source, sink in ((child.stdout, sys.stdout), (child.stderr, sys.stderr)):
-        assert source is not None
-        thread = threading.Thread(
-            target=_pump_or_drain, args=(source.fileno(), sink.buffer, finder), daemon=True
-        )
-        thread.start()
-        threads.append(thread)
-    return threads
+    They stop when the child exits, once they have passed on what the pipes hold by then: a
+    program the child left running in the background (a daemon, ``sleep 8 &``) inherited
+    the pipes and may keep them open for ever, so their end is no sign the command is done.
+    """
+
+    def __init__(self, child: subprocess.Popen[bytes], finder: Finder) -> None:
+        import threading
+
+        self._child = child
+        # The child's exit reaches the threads through a pipe they wait on beside the
+        # child's; Windows cannot wait on pipes, so there they read to the end, as before.
+        self._stop = os.pipe() if os.name == "posix" else None
+        stop = self._stop[0] if self._stop else None
+        self._threads: list[threading.Thread] = []
+        for source, sink in ((child.stdout, sys.stdout), (child.stderr, sys.stderr)):
+            assert source is not None
+            thread = threading.Thread(
+                target=_pump_or_drain,
+                args=(source.fileno(), sink.buffer, finder, stop),
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def finish(self) -> None:
+        """After the child exited: let the threads pass on what is left, and wait for them."""
+        if self._stop is not None:
+            os.write(self._stop[1], b"x")
+        for thread in self._threads:
+            thread.join()
+        for fd in self._stop or ():
+            os.close(fd)
+        for pipe in (self._child.stdout, self._child.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
-def _pump_or_drain(source: int, sink: BinaryIO, finder: Finder) -> None:
+def _pump_or_drain(source: int, sink: BinaryIO, finder: Finder, stop: int | None) -> None:
     """Redact ``source`` into ``sink``; if ``sink`` is gone (a closed pipe), keep reading
     ``source`` so that the command never blocks on a full pipe."""
-    from secretsync_hooks.stream_redact import pump
+    from secretsync_hooks.stream_redact import chunks, pump
 
     try:
-        pump(source, sink, finder)
+        pump(source, sink, finder, stop=stop)
     except OSError:
-        while os.read(source, 65536):
-            pass
+        with contextlib.suppress(OSError):
+            for _ in chunks(source, stop):
+                pass
 
 
 _FORWARDED = (signal.SIGINT, signal.SIGTERM)

@@ -12,15 +12,22 @@ from __future__ import annotations
 import base64
 import bisect
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote, quote_plus
 
+from secretsync_hooks.masking import MASK
+
 if TYPE_CHECKING:
     from ahocorasick_rs import BytesAhoCorasick
 
 ALLOW = b"secretsync: allow"
+_MASK = MASK.encode()
+# Bytes of each needle the automaton looks for (a value is at least [scan] min_length long,
+# 8 by default, and seldom shares its first 12 bytes with ordinary text).
+_PREFIX = 12
 
 
 class Needle(NamedTuple):
@@ -79,30 +86,57 @@ def needles(
 
 
 class Finder:
-    """An Aho-Corasick automaton over the needles (a DFA, built once, searched many times)."""
+    """An Aho-Corasick automaton over the needles (a DFA, built once, searched many times).
+
+    The automaton holds the first :data:`_PREFIX` bytes of each needle; where one of those
+    occurs, the needles that begin with it are compared whole.  A DFA that small is built in
+    a quarter of the time, and searches as fast: a start-up every hook run pays."""
 
     def __init__(self, found: Mapping[bytes, Needle]) -> None:
         self.needles = dict(found)
-        self._patterns = list(found)
-        self._stands_for = [found[pattern] for pattern in self._patterns]
+        by_prefix: dict[bytes, list[tuple[bytes, Needle]]] = {}
+        for pattern, needle in found.items():
+            by_prefix.setdefault(pattern[:_PREFIX], []).append((pattern, needle))
+        self._prefixes = list(by_prefix)
+        self._beginning = [by_prefix[prefix] for prefix in self._prefixes]
         self._sorted = sorted(found)
         self._first = {pattern[0] for pattern in found}
         self.longest = max((len(pattern) for pattern in found), default=0)
         self._automaton: BytesAhoCorasick | None = None
         if found:
-            self._automaton = _automaton(self._patterns)
+            self._automaton = _automaton(self._prefixes)
 
     def __bool__(self) -> bool:
         return self._automaton is not None
 
     def hits(self, data: bytes) -> list[Hit]:
-        """Every occurrence in ``data``, overlapping ones too."""
+        """Every occurrence in ``data``, overlapping ones too (in no particular order)."""
         if self._automaton is None:
             return []
         return [
-            Hit(start, end, self._stands_for[index])
-            for index, start, end in self._automaton.find_matches_as_indexes(data, overlapping=True)
+            Hit(start, start + len(pattern), needle)
+            for index, start, _ in self._automaton.find_matches_as_indexes(data, overlapping=True)
+            for pattern, needle in self._beginning[index]
+            if data.startswith(pattern, start)
         ]
+
+    def mask(self, text: str) -> str:
+        """``text`` (a path, say) with every byte of every value in it replaced by the mask,
+        so that it can be shown."""
+        data = os.fsencode(text)
+        hits = self.hits(data)
+        if not hits:
+            return text
+        out: list[bytes] = []
+        position = 0
+        for hit in sorted(hits):
+            if hit.end <= position:
+                continue
+            if hit.start >= position:
+                out += [data[position : hit.start], _MASK]
+            position = hit.end
+        out.append(data[position:])
+        return os.fsdecode(b"".join(out))
 
     def pending(self, data: bytes) -> int:
         """Where, in ``data``, a needle may have begun without ending yet: the first index

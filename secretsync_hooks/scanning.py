@@ -1,42 +1,29 @@
 """The leak guard's core: which values to look for, which files to read (the work tree or the
-index), and the findings, named by path, line, key and form: never by any part of a value."""
+index), and the findings, named by path, line, key and form: never by any part of a value.
+
+Paths are content too: a value in a path is a finding (line 0), and every path shown, in a
+finding or in a report of what could not be read, has each value in it masked.  Files are
+read in chunks (:mod:`secretsync_hooks.scan_stream`), from the work tree
+(:mod:`secretsync_hooks.scan_files`) or from git's object store
+(:mod:`secretsync_hooks.scan_index`).
+"""
 
 from __future__ import annotations
 
 import os
-import stat
-import subprocess
-import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import NamedTuple
 
+from secretsync_hooks import text
 from secretsync_hooks.config import Config
-from secretsync_hooks.errors import SecretSyncError
-from secretsync_hooks.leaks import ALLOW, Finder, Needle, needles, non_overlapping
+from secretsync_hooks.errors import ConfigError
+from secretsync_hooks.leaks import Finder, Needle, needles, non_overlapping
 from secretsync_hooks.redact import Redactor
+from secretsync_hooks.scan_stream import Finding, Unreadable, scan_data
 
-# Trees larger than this are read by one process per core (Linux: forked, sharing the
-# automaton); a commit's few files are not worth a process pool.
-PARALLEL_BYTES = 16 * 1024 * 1024
-# git, run so that nothing in the repository's config can make it run a command.
-_GIT = ("git", "-c", "core.fsmonitor=false", "--literal-pathspecs")
-
-
-class Finding(NamedTuple):
-    path: str
-    line: int
-    key: str
-    form: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: holds the value of {self.key} ({self.form})"
-
-
-class Unreadable(NamedTuple):
-    path: str
-    why: str
+__all__ = ["Finding", "Result", "Unreadable", "finder_for", "finder_of", "scan", "scan_data"]
 
 
 class Result(NamedTuple):
@@ -67,6 +54,10 @@ def finder_for(
 def finder_of(config: Config, *value_sets: Mapping[str, str]) -> Finder:
     """The automaton over the values of ``value_sets`` (an earlier set's needle wins), less
     ``plain_keys`` and values shorter than ``[scan] min_length``."""
+    from secretsync_hooks.masking import check_plain_keys
+
+    # plain_keys that cover most keys would leave most values unlooked-for: refused here too.
+    check_plain_keys(config.path, config.plain_keys, {k for values in value_sets for k in values})
     found: dict[bytes, Needle] = {}
     for values in value_sets:
         for data, needle in needles(values, config.plain_keys, config.scan_min_length).items():
@@ -74,225 +65,71 @@ def finder_of(config: Config, *value_sets: Mapping[str, str]) -> Finder:
     return Finder(found)
 
 
-def scan_data(path: str, data: bytes, finder: Finder) -> list[Finding]:
-    """The findings in ``data`` (the bytes of ``path``), one per line, key and form."""
-    out: list[Finding] = []
-    seen: set[tuple[int, str]] = set()
-    for hit in non_overlapping(finder.hits(data)):
-        start_of_line = data.rfind(b"\n", 0, hit.start) + 1
-        end_of_line = data.find(b"\n", hit.start)
-        if ALLOW in data[start_of_line : end_of_line if end_of_line >= 0 else len(data)]:
-            continue
-        line = data.count(b"\n", 0, hit.start) + 1
-        if (line, hit.needle.key) in seen:
-            continue
-        seen.add((line, hit.needle.key))
-        out.append(Finding(path, line, hit.needle.key, hit.needle.form))
-    return out
-
-
 class Excluded:
-    """The files never scanned: the .env, the config, and ``[scan] exclude`` globs (matched
-    against the path relative to the config file's directory; ``*`` crosses ``/``)."""
+    """The files not scanned: those ``[scan] exclude`` globs match (against the path relative
+    to the config file's directory; ``*`` crosses ``/``) and, in the work tree, the .env and
+    the config themselves, reached by any name, unless git tracks them (then the next commit
+    would carry them: they are scanned like any other file)."""
 
     def __init__(self, config: Config) -> None:
-        self.root = config.path.parent.resolve()
-        self.files = {config.env_file.resolve(), config.path.resolve()}
+        self.config_path = config.path
+        self.root = os.path.realpath(config.path.parent)
         self.globs = config.scan_exclude
+        self._cwd = str(Path.cwd())
+        own = (config.env_file, config.path)
+        self._real = {os.path.realpath(path) for path in own}
+        self._names = {path.name for path in own} | {Path(real).name for real in self._real}
 
-    def __call__(self, path: str) -> bool:
-        absolute = Path(path).absolute()
-        try:
-            resolved = absolute.resolve()
-        except (OSError, RuntimeError):
-            resolved = absolute
-        if resolved in self.files or absolute in self.files:
-            return True
-        try:
-            relative = absolute.relative_to(self.root).as_posix()
-        except ValueError:
-            relative = absolute.as_posix()
+    def by_glob(self, path: str) -> bool:
+        if not self.globs:
+            return False
+        joined = path if path.startswith(os.sep) else f"{self._cwd}{os.sep}{path}"
+        absolute = os.path.normpath(joined)
+        inside = absolute.startswith(self.root + os.sep)
+        relative = absolute[len(self.root) + 1 :] if inside else absolute
+        relative = relative.replace(os.sep, "/")
         return any(fnmatchcase(relative, glob) for glob in self.globs)
 
+    def own(self, path: str, tracked: frozenset[str] | None) -> bool:
+        """Whether ``path`` is the .env or the config, and git does not track it (asked of
+        git when ``tracked``, git's own listing, is not at hand)."""
+        # Only a path ending in one of their names can reach them (when its last part is
+        # a symbolic link, the link is what is read): the cheap test first.
+        name = path.rpartition(os.sep)[2]
+        if name not in self._names or os.path.realpath(path) not in self._real:
+            return False
+        if tracked is not None:
+            return path not in tracked
+        from secretsync_hooks.exposure import tracked as git_tracks
 
-# -- the work tree ---------------------------------------------------------------------------
+        return not git_tracks(Path(path))
 
-
-def work_tree_files(paths: Sequence[str]) -> list[str]:
-    """The files named, directories walked (``.git`` skipped); with no path, the files git
-    knows in the current directory (tracked or not ignored), else every file under it."""
-    if not paths:
-        listed = _git_files()
-        if listed is not None:
-            return listed
-        paths = ["."]
-    out: list[str] = []
-    for path in paths:
-        if Path(path).is_dir() and not Path(path).is_symlink():
-            for directory, subdirs, files in os.walk(path):
-                subdirs[:] = sorted(d for d in subdirs if d != ".git")
-                out.extend(f"{directory}{os.sep}{name}" for name in sorted(files))
-        else:
-            out.append(path)
-    return out
-
-
-def _git_files() -> list[str] | None:
-    try:
-        listed = subprocess.run(
-            [*_GIT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True,
-            check=True,
+    def refused(self, what: str) -> ConfigError:
+        globs = ", ".join(f'"{text.shown(glob)}"' for glob in self.globs)
+        return ConfigError(
+            f"{self.config_path}: [scan] exclude [{globs}] excludes {what}, which would turn "
+            "the leak guard off; nothing was scanned",
+            hint='Name only what holds copies on purpose, e.g. ["tests/fixtures/*"].',
         )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return [name for name in os.fsdecode(listed.stdout).split("\0") if name]
 
 
-def read_file(path: str) -> bytes:
-    """What git would store for ``path``: a file's bytes, a symbolic link's target.  A FIFO
-    or a device is refused (a read could block forever), as an ``OSError``."""
-    file = Path(path)
-    if file.is_symlink():
-        return os.fsencode(file.readlink())
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(0, "not a regular file (a directory, a pipe or a device)")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read()
-    finally:
-        os.close(fd)
-
-
-def _scan_one(path: str, finder: Finder) -> tuple[list[Finding], Unreadable | None]:
-    try:
-        data = read_file(path)
-    except OSError as exc:
-        return [], Unreadable(path, exc.strerror or type(exc).__name__)
-    return scan_data(path, data, finder), None
-
-
-_WORKER_FINDER: Finder | None = None
-
-
-def _scan_batch(paths: list[str]) -> tuple[list[Finding], list[Unreadable]]:
-    assert _WORKER_FINDER is not None
+def path_findings(paths: Sequence[str], finder: Finder) -> tuple[list[Finding], dict[str, str]]:
+    """A finding (line 0) per path and key whose value is in the path itself, and each such
+    path as it may be shown: its values masked."""
+    if not finder or not paths or not finder.hits(os.fsencode("\0".join(paths))):
+        return [], {}
     findings: list[Finding] = []
-    unreadable: list[Unreadable] = []
+    shown: dict[str, str] = {}
     for path in paths:
-        found, problem = _scan_one(path, _WORKER_FINDER)
-        findings.extend(found)
-        if problem:
-            unreadable.append(problem)
-    return findings, unreadable
-
-
-def scan_work_tree(paths: list[str], finder: Finder, values: int) -> Result:
-    """Scan the files ``paths`` as they are on disk."""
-    global _WORKER_FINDER
-    _WORKER_FINDER = finder
-    batches = _batches(paths)
-    if len(batches) > 1:
-        import multiprocessing
-
-        with multiprocessing.get_context("fork").Pool(len(batches)) as pool:
-            results = pool.map(_scan_batch, batches)
-    else:
-        results = [_scan_batch(paths)]
-    findings = [f for found, _ in results for f in found]
-    unreadable = [u for _, problems in results for u in problems]
-    return Result(findings, unreadable, len(paths), values)
-
-
-def _batches(paths: list[str]) -> list[list[str]]:
-    """One batch, or one per core for a large tree where processes can be forked."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if cores < 2 or not sys.platform.startswith("linux"):
-        return [paths]
-    total = 0
-    for path in paths:
-        try:
-            total += os.lstat(path).st_size
-        except OSError:
+        hits = non_overlapping(finder.hits(os.fsencode(path)))
+        if not hits:
             continue
-        if total > PARALLEL_BYTES:
-            break
-    else:
-        return [paths]
-    return [paths[i::cores] for i in range(cores)]
-
-
-# -- the index -------------------------------------------------------------------------------
-
-
-class GitError(SecretSyncError):
-    """git could not tell what is staged."""
-
-
-def staged_paths(paths: Sequence[str]) -> list[str]:
-    """The paths added, copied, modified or retyped in the index (restricted to ``paths``)."""
-    listed = _git_output(
-        "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMRT", "--", *paths
-    )
-    return [name for name in os.fsdecode(listed).split("\0") if name]
-
-
-def staged_contents(paths: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-    """(path, the staged bytes) of each of ``paths`` that the index holds as a file or a
-    symbolic link (submodules skipped), read with one ``git cat-file --batch``."""
-    if not paths:
-        return
-    entries = _git_output("ls-files", "-s", "-z", "--", *paths)
-    blobs: list[tuple[str, str]] = []
-    for entry in os.fsdecode(entries).split("\0"):
-        if not entry:
-            continue
-        meta, _, path = entry.partition("\t")
-        mode, sha, _stage = meta.split()
-        if mode != "160000":
-            blobs.append((path, sha))
-    if not blobs:
-        return
-    batch = _git_output("cat-file", "--batch", stdin="".join(f"{sha}\n" for _, sha in blobs))
-    offset = 0
-    for path, _sha in blobs:
-        header_end = batch.index(b"\n", offset)
-        size = int(batch[offset:header_end].split()[2])
-        start = header_end + 1
-        yield path, batch[start : start + size]
-        offset = start + size + 1
-
-
-def _git_output(*args: str, stdin: str | None = None) -> bytes:
-    try:
-        result = subprocess.run(
-            [*_GIT, *args],
-            input=stdin.encode() if stdin is not None else None,
-            capture_output=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise GitError(f"cannot run git: {exc.strerror or exc}") from None
-    if result.returncode != 0:
-        detail = os.fsdecode(result.stderr).strip().splitlines()
-        raise GitError(
-            f"git {args[0]} failed: {detail[0] if detail else result.returncode}",
-            hint="--staged reads the index: run it inside a git work tree.",
-        )
-    return result.stdout
-
-
-def scan_staged(paths: Sequence[str], finder: Finder, values: int, excluded: Excluded) -> Result:
-    """Scan what is going into the commit: the index's content of ``paths`` (all staged
-    changes when none are given)."""
-    chosen = [p for p in (paths or staged_paths(paths)) if not excluded(p)]
-    findings: list[Finding] = []
-    count = 0
-    for path, data in staged_contents(chosen):
-        count += 1
-        findings.extend(scan_data(path, data, finder))
-    return Result(findings, [], count, values)
+        shown[path] = finder.mask(path)
+        keys: dict[str, Needle] = {}
+        for hit in hits:
+            keys.setdefault(hit.needle.key, hit.needle)
+        findings += [Finding(shown[path], 0, *needle) for needle in keys.values()]
+    return findings, shown
 
 
 def scan(
@@ -303,8 +140,47 @@ def scan(
     *,
     staged: bool = False,
 ) -> Result:
+    """Scan the work tree's ``paths`` (or, ``staged``, what the index holds for them)."""
     excluded = Excluded(config)
     if staged:
-        return scan_staged(list(paths), finder, values, excluded)
-    files = [p for p in work_tree_files(list(paths)) if not excluded(p)]
-    return scan_work_tree(files, finder, values)
+        return _scan_staged(list(paths), finder, values, excluded)
+    return _scan_work_tree(list(paths), finder, values, excluded)
+
+
+def _scan_work_tree(paths: list[str], finder: Finder, values: int, excluded: Excluded) -> Result:
+    from secretsync_hooks.scan_files import listing, scan_files
+
+    listed = listing(paths)
+    candidates = [path for path in listed.files if not excluded.own(path, listed.tracked)]
+    files = [path for path in candidates if not excluded.by_glob(path)]
+    if len(candidates) > 1 and not files:
+        raise excluded.refused(f"every one of the {len(candidates)} files to scan")
+    findings, shown = path_findings(files, finder)
+    found, unreadable = scan_files(files, finder, shown)
+    problems = [Unreadable(finder.mask(u.path), u.why) for u in listed.unreadable + unreadable]
+    return Result(findings + found, sorted(problems), len(files), values)
+
+
+def _scan_staged(paths: list[str], finder: Finder, values: int, excluded: Excluded) -> Result:
+    """What is going into the commit: the index's content of ``paths`` (all staged changes
+    when none are given), whatever is in the work tree at those paths now."""
+    from secretsync_hooks.scan_index import scan_blobs, staged_entries, staged_paths
+
+    chosen = paths or staged_paths(paths)
+    files = [path for path in chosen if not excluded.by_glob(path)]
+    if chosen and not files:
+        _check_exclude_covers_less_than_all(excluded)
+    entries = staged_entries(files)
+    findings, shown = path_findings([entry.path for entry in entries], finder)
+    findings += scan_blobs(entries, finder, shown)
+    return Result(findings, [], sum(not entry.gitlink for entry in entries), values)
+
+
+def _check_exclude_covers_less_than_all(excluded: Excluded) -> None:
+    """Every staged file is excluded: fine for a commit that only touches, say, fixtures;
+    not when the globs exclude every file git tracks too."""
+    from secretsync_hooks.scan_index import tracked_files
+
+    everything = tracked_files(excluded.root)
+    if all(excluded.by_glob(f"{excluded.root}{os.sep}{path}") for path in everything):
+        raise excluded.refused("every staged file and every file git tracks")

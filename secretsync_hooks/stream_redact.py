@@ -8,6 +8,7 @@ Matching is on bytes, so any encoding, and binary data, pass through intact.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from secretsync_hooks.leaks import Finder, Hit
@@ -77,14 +78,12 @@ def merged(hits: list[Hit]) -> list[tuple[int, int]]:
     return stretches
 
 
-def pump(source: int, sink: BinaryIO, finder: Finder) -> None:
+def pump(source: int, sink: BinaryIO, finder: Finder, *, stop: int | None = None) -> None:
     """Copy the file descriptor ``source`` to ``sink`` until the end, masking values; each
-    piece is written and flushed as soon as it is final."""
+    piece is written and flushed as soon as it is final.  When ``stop`` (a descriptor)
+    becomes readable, what ``source`` holds at that moment is the end."""
     redactor = StreamRedactor(finder)
-    while True:
-        data, paused = _read(source)
-        if not data:
-            break
+    for data, paused in chunks(source, stop):
         # When more is waiting, hold back cheaply; when the writer paused, pass on everything
         # that cannot begin a value, so that output stays live.
         chunk = redactor.feed(data, settle=paused)
@@ -93,6 +92,55 @@ def pump(source: int, sink: BinaryIO, finder: Finder) -> None:
             sink.flush()
     sink.write(redactor.finish())
     sink.flush()
+
+
+def chunks(source: int, stop: int | None = None) -> Iterator[tuple[bytes, bool]]:
+    """What ``source`` yields, read by read (see :func:`_read`), to its end or, once ``stop``
+    is readable, to the end of what it holds then: a writer that outlives the one we waited
+    for (a program left running in the background) may never close it."""
+    while stop is None or _wait(source, stop):
+        data, paused = _read(source)
+        if not data:
+            return
+        yield data, paused
+    yield from _rest(source)
+
+
+def _wait(source: int, stop: int) -> bool:
+    """Wait until ``source`` has something to read (True) or ``stop`` is readable (False).
+    ``stop`` wins a tie: a writer that never pauses must not keep us reading."""
+    import select
+
+    ready, _, _ = select.select([source, stop], [], [])
+    return stop not in ready
+
+
+def _rest(source: int) -> Iterator[tuple[bytes, bool]]:
+    """What ``source`` holds now, and nothing written later."""
+    import select
+
+    remaining = _available(source)
+    while remaining > 0 and select.select([source], [], [], 0)[0]:
+        data = os.read(source, min(READ_SIZE, remaining))
+        if not data:
+            return
+        remaining -= len(data)
+        yield data, False
+
+
+def _available(source: int) -> int:
+    """How many bytes ``source`` holds now (FIONREAD); where that cannot be asked,
+    :data:`BATCH`, more than a pipe holds unless it was enlarged."""
+    try:
+        import array
+        import fcntl
+        import termios
+
+        count = array.array("i", [0])
+        fcntl.ioctl(source, termios.FIONREAD, count, True)
+    except (ImportError, AttributeError, OSError):
+        return BATCH
+    return count[0]
 
 
 def _read(source: int) -> tuple[bytes, bool]:

@@ -63,6 +63,7 @@ def _plain_upper(project: Path, kind: str) -> Remote:
         ["status", "--format", "json"],
         ["export", "--format", "json"],
         ["export", "--format", "github", "--output", "github.env"],
+        ["scan"],
         ["history", "--format", "json"],
     ],
 )

@@ -13,6 +13,7 @@ import pytest
 
 from secretsync_hooks import launch
 from secretsync_hooks.errors import EnvFileError, ExitCode, LaunchError
+from secretsync_hooks.leaks import Finder
 
 
 def test_values_override_inherited_variables() -> None:
@@ -59,7 +60,7 @@ def test_a_nul_in_a_value_is_refused_naming_the_key() -> None:
     assert "sec" not in str(info.value).replace("secretsync", "")
 
 
-def test_resolve_searches_the_commands_own_path(tmp_path: Path) -> None:
+def test_resolve_searches_the_path_it_is_given(tmp_path: Path) -> None:
     tool = tmp_path / "tool"
     tool.write_text("#!/bin/sh\n")
     tool.chmod(0o755)
@@ -84,6 +85,22 @@ def test_resolve_tells_not_found_from_not_executable(tmp_path: Path) -> None:
         with pytest.raises(LaunchError) as info:
             launch.resolve(command, {"PATH": str(tmp_path)})
         assert info.value.exit_code == code, command
+
+
+def test_the_command_is_looked_up_on_the_callers_path_not_the_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A PATH in the values (a repository's .env) must not choose which program `tool` is.
+    for place in ("mine", "theirs"):
+        (tmp_path / place).mkdir()
+        tool = tmp_path / place / "tool"
+        tool.write_text(f"#!/bin/sh\necho {place} > {tmp_path / 'ran'}\n")
+        tool.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "mine"))
+    theirs = {"PATH": str(tmp_path / "theirs")}
+    # with redact the command runs as a child, so the test process survives it
+    assert launch.launch(["tool"], theirs, redact=Finder({})) == 0
+    assert (tmp_path / "ran").read_text() == "mine\n"
 
 
 def test_the_child_path_returns_the_status_and_128_plus_a_signal() -> None:

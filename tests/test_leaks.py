@@ -144,22 +144,28 @@ def test_random_binary_never_breaks_the_stream() -> None:
     assert out == text[: -len(TOKEN)] + b"********"
 
 
-def test_a_large_tree_is_read_by_one_process_per_core(tmp_path: Path) -> None:
-    from secretsync_hooks import scanning
+def test_a_large_tree_is_read_by_one_thread_per_core(tmp_path: Path) -> None:
+    from secretsync_hooks import scan_files
 
     paths = []
     for index in range(3):
         path = tmp_path / f"big{index}.bin"
         with path.open("wb") as fh:
-            fh.truncate(scanning.PARALLEL_BYTES // 2)  # sparse: large, cheap to make
+            fh.truncate(8 * 1024 * 1024)  # sparse: large, cheap to make
             if index == 2:
                 fh.write(b"x " + TOKEN.encode())
         paths.append(str(path))
-    batches = scanning._batches(paths)
-    cores = len(os.sched_getaffinity(0))
-    assert len(batches) == (cores if cores > 1 else 1)
-    result = scanning.scan_work_tree(paths, finder({"TOKEN": TOKEN}), 1)
-    assert [(Path(f.path).name, f.line) for f in result.findings] == [("big2.bin", 1)]
+    assert scan_files._threads(len(paths)) == min(len(os.sched_getaffinity(0)), 3)
+    found, unreadable = scan_files.scan_files(paths, finder({"TOKEN": TOKEN}), {})
+    assert [(Path(f.path).name, f.line) for f in found] == [("big2.bin", 1)]
+    assert unreadable == []
+
+
+def test_a_path_is_masked_wherever_a_value_is_in_it() -> None:
+    f = finder({"A": "abcdefgh", "B": "efghijklmn", "TOKEN": TOKEN})
+    assert f.mask("plain/path.txt") == "plain/path.txt"
+    assert f.mask(f"backup-{TOKEN}/x-abcdefghijklmn.txt") == "backup-********/x-********.txt"
+    assert f.mask(f"{TOKEN}{TOKEN}") == "****************"
 
 
 def test_a_config_cannot_turn_the_guard_off(project: Path) -> None:

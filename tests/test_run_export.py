@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -448,3 +449,158 @@ def test_export_warns_when_git_would_commit_the_file(tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     assert warning not in export(outside / "values.env")
+
+
+# -- what a repository's values cannot choose: the program, its libraries, where it writes -----
+
+
+def local_project(project: Path, env_text: str) -> None:
+    """A project whose values come from its .env (``--source local``): no AWS needed."""
+    write_config(project, "secrets_manager")
+    (project / ".env").write_text(env_text)
+
+
+def fake_program(path: Path, marker: Path) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    path.chmod(0o755)
+
+
+@pytest.mark.slow
+def test_run_finds_the_command_on_the_callers_path_not_the_envs(project: Path) -> None:
+    marker = project / "pwned-ls"
+    fake_program(project / "bin" / "ls", marker)
+    local_project(project, "PATH=./bin:/usr/bin:/bin\nTOKEN=Zq4Wc8Lp2Nx\n")
+    result = secretsync(project, "run", "--source", "local", "--", "ls")
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()  # the real ls ran
+    assert "bin" in result.stdout.split()
+    assert "held back PATH:" in result.stderr and "--allow-env NAME" in result.stderr
+    assert "./bin" not in result.stderr and "Zq4Wc8Lp2Nx" not in result.stderr
+    # Let through, PATH reaches the command, which is still looked up on the caller's PATH.
+    result = secretsync(project, "run", "--source", "local", "--allow-env", "PATH", "--", "ls")
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert "held back" not in result.stderr
+    result, seen = spy(project, "run", "--source", "local", "--allow-env", "PATH", "--")
+    assert seen is not None and isinstance(seen["env"], dict), result.stderr
+    assert seen["env"]["PATH"] == "./bin:/usr/bin:/bin"
+
+
+@pytest.mark.slow
+def test_run_never_starts_a_shell_with_a_bash_env_from_the_values(project: Path) -> None:
+    marker = project / "pwned-bash-env"
+    (project / "evil.sh").write_text(f"touch {marker}\n")
+    local_project(project, "BASH_ENV=./evil.sh\nTOKEN=Zq4Wc8Lp2Nx\n")
+    command = ["run", "--source", "local", "--", "bash", "-c", 'echo "hi $TOKEN"']
+    result = secretsync(project, *command)
+    assert (result.returncode, result.stdout) == (0, "hi Zq4Wc8Lp2Nx\n"), result.stderr
+    assert not marker.exists()
+    assert "held back BASH_ENV:" in result.stderr and "./evil.sh" not in result.stderr
+    # the escape: named on the command line, it passes (and bash runs the script)
+    allowed = secretsync(
+        project, "run", "--source", "local", "--allow-env", "BASH_ENV", *command[3:]
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert marker.exists()
+
+
+def test_run_holds_back_loader_variables_from_the_remote(
+    moto_server: MotoServer, project: Path
+) -> None:
+    # A sitecustomize.py on the PYTHONPATH would run before the spy (itself Python).
+    planted = project / "planted"
+    planted.mkdir()
+    (planted / "sitecustomize.py").write_text(f"open({str(project / 'pwned-py')!r}, 'w')\n")
+    remote_values = {
+        "PYTHONPATH": str(planted),
+        "GIT_SSH_COMMAND": "touch pwned-git",
+        "PATH": str(planted),
+        "GOOD": "good-value",
+    }
+    for kind in BACKENDS:
+        write_config(project, kind)
+        Remote(kind, moto_server.url).seed(remote_values)
+        inherited = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        for args in (["run", "--"], ["run", "--pristine", "--"], ["run", "--preserve-env", "--"]):
+            result, seen = spy(project, *args, env=inherited)
+            assert result.returncode == 0, (kind, args, result.stderr)
+            assert seen is not None and isinstance(seen["env"], dict)
+            env = seen["env"]
+            assert env["GOOD"] == "good-value"
+            assert "PYTHONPATH" not in env and "GIT_SSH_COMMAND" not in env
+            assert env["PATH"] == os.environ["PATH"]  # the caller's, with --pristine too
+            assert not (project / "pwned-py").exists()
+            warning = next(line for line in result.stderr.splitlines() if "held back" in line)
+            held = warning.split("held back ", 1)[1].split(":", 1)[0].split(", ")
+            assert sorted(held) == ["GIT_SSH_COMMAND", "PATH", "PYTHONPATH"]
+            assert "--allow-env NAME" in warning
+            assert str(planted) not in result.stderr and "touch" not in result.stderr
+
+
+@pytest.mark.slow
+def test_run_redact_returns_when_the_command_exits(project: Path) -> None:
+    # The background `sleep` holds the command's stdout and stderr for 30 s: what the command
+    # wrote is shown (masked), and secretsync returns its status as soon as it exits.
+    local_project(project, "TOKEN=Zq4Wc8Lp2Nx\n")
+    script = 'sleep 30 & echo $! > sleeper; echo started; echo "token=$TOKEN"; echo e >&2; exit 3'
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [secretsync_program(), "run", "--source", "local", "--redact", "--", "sh", "-c", script],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int((project / "sleeper").read_text()), signal.SIGTERM)
+    assert time.monotonic() - started < 5
+    assert (proc.returncode, out, err) == (3, "started\ntoken=********\n", "e\n")
+
+
+@pytest.mark.slow
+def test_export_never_writes_through_a_symbolic_link(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    local_project(project, "TOKEN=Zq4Wc8Lp2Nx\n")
+    outside = tmp_path_factory.mktemp("outside")
+    target = outside / "target"
+    target.write_text("keep me\n")
+    link = project / "values.out"
+    link.symlink_to(target)
+    for fmt in ("dotenv", "json", "yaml", "shell", "github", "docker"):
+        result = secretsync(
+            project, "export", "--source", "local", "--format", fmt, "--output", "values.out"
+        )
+        assert result.returncode == 2, (fmt, result.stderr)
+        assert "--output values.out is a symbolic link" in result.stderr
+        assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
+        assert result.stdout == "" and "Zq4Wc8Lp2Nx" not in result.stderr
+        assert target.read_text() == "keep me\n"
+        assert link.is_symlink() and link.readlink() == target
+    assert sorted(p.name for p in outside.iterdir()) == ["target"]
+
+
+@pytest.mark.slow
+def test_export_never_follows_a_linked_folder_out_of_the_work_tree(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    local_project(project, "TOKEN=Zq4Wc8Lp2Nx\n")
+    outside = tmp_path_factory.mktemp("outside")
+    (project / "cfg").symlink_to(outside, target_is_directory=True)
+    for fmt in ("json", "github"):
+        output = "cfg/values.out"
+        result = secretsync(project, "export", "--source", "local", "--format", fmt, "-o", output)
+        assert result.returncode == 2, (fmt, result.stderr)
+        assert f"--output {output} is inside the work tree" in result.stderr
+        assert f"a symbolic link takes it out, to {outside / 'values.out'}" in result.stderr
+        assert result.stdout == "" and list(outside.iterdir()) == []
+    # The same place, written as itself, is the user's own choice.
+    mine = outside / "values.json"
+    result = secretsync(project, "export", "--source", "local", "--format", "json", "-o", str(mine))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(mine.read_text()) == {"TOKEN": "Zq4Wc8Lp2Nx"}

@@ -259,3 +259,201 @@ def test_redact_with_nothing_to_mask_says_so(repo: Path) -> None:
     )
     assert result.returncode == 0 and result.stdout == "text\n"
     assert "no values to mask" in result.stderr
+
+
+# -- what the scan covers --------------------------------------------------------------------
+
+
+def hook(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``secretsync-scan`` hook, as pre-commit runs it."""
+    program = Path(secretsync_program()).with_name("secretsync-scan")
+    return subprocess.run(
+        [str(program), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_a_submodules_files_are_scanned(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    library = tmp_path_factory.mktemp("library")
+    git(library, "init", "-q", "-b", "main")
+    (library / "settings.py").write_text(f"token = '{TOKEN}'\n")
+    git(library, "add", "-A")
+    git(library, "commit", "-q", "-m", "library")
+    add = ("-c", "protocol.file.allow=always", "submodule", "add", "-q")
+    git(repo, *add, str(library), "vendor/library")
+    git(repo, "commit", "-q", "-m", "vendor")
+    result = secretsync(repo, "scan")
+    assert result.returncode == 1, result.stderr
+    assert findings(result) == [
+        "vendor/library/settings.py:1: holds the value of TOKEN (the value)"
+    ]
+    # not checked out: the submodule is only a commit's name, nothing to read or report
+    git(repo, "submodule", "deinit", "-q", "-f", "vendor/library")
+    result = secretsync(repo, "scan")
+    assert result.returncode == 0, result.stderr
+    # the index holds a submodule as a commit, not as files
+    staged = secretsync(repo, "scan", "--staged", "vendor/library")
+    assert staged.returncode == 0, staged.stderr
+
+
+def _without_read_permission_checks() -> None:
+    """In the child, before it runs the program: root keeps its uid (its Python lives under
+    /root) but loses the capabilities that let it read what permissions forbid."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def unprivileged(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``secretsync`` run so that file permissions hold, even for root."""
+    return subprocess.run(
+        [secretsync_program(), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=_without_read_permission_checks if os.geteuid() == 0 else None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [((), "src/locked/"), (("src",), "src/locked/"), ((".",), "./src/locked/")],
+    ids=["git's listing", "a directory named", "a walk"],
+)
+def test_an_unreadable_directory_is_reported_never_skipped(
+    repo: Path, args: tuple[str, ...], shown: str
+) -> None:
+    locked = repo / "src" / "locked"
+    locked.mkdir(parents=True)
+    (locked / "leak.txt").write_text(f"token = '{TOKEN}'\n")
+    locked.chmod(0)
+    try:
+        result = unprivileged(repo, "scan", *args)
+    except subprocess.SubprocessError:  # prctl refused: a container without CAP_SETPCAP
+        pytest.skip("cannot take away root's permission to read anything")
+    finally:
+        locked.chmod(0o755)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"secretsync: {shown}: cannot read: Permission denied" in result.stderr
+
+
+def test_a_value_in_a_path_is_a_finding_and_never_shown(repo: Path) -> None:
+    folder = repo / f"backup-{TOKEN}"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("nothing secret in here\n")
+    git(repo, "add", "-A")
+    expected = ["backup-********/notes.txt: its path holds the value of TOKEN (the value)"]
+    for result in (
+        secretsync(repo, "scan", "--staged"),
+        secretsync(repo, "scan"),
+        hook(repo, f"backup-{TOKEN}/notes.txt"),
+    ):
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert result.stdout.splitlines()[: len(expected)] == expected
+        assert leaks(result.stdout + result.stderr, VALUES) == set()
+    document = json.loads(secretsync(repo, "scan", "--format", "json").stdout)
+    assert document["findings"] == [
+        {"path": "backup-********/notes.txt", "line": 0, "key": "TOKEN", "form": "the value"}
+    ]
+    os.mkfifo(repo / f"pipe-{TOKEN}")
+    unreadable = secretsync(repo, "scan", "--format", "json", f"pipe-{TOKEN}")
+    assert unreadable.returncode == 1  # its path holds the value
+    assert [u["path"] for u in json.loads(unreadable.stdout)["unreadable"]] == ["pipe-********"]
+    assert "secretsync: pipe-********: cannot read" in unreadable.stderr
+    assert leaks(unreadable.stdout + unreadable.stderr, VALUES) == set()
+
+
+def test_the_staged_content_is_scanned_whatever_the_work_tree_now_holds(repo: Path) -> None:
+    (repo / "notes.txt").write_text(f"token: {TOKEN}\n")
+    git(repo, "add", "notes.txt")
+    (repo / "notes.txt").unlink()
+    (repo / "notes.txt").symlink_to(".env")  # what is committed is still the staged text
+    for result in (
+        secretsync(repo, "scan", "--staged"),
+        secretsync(repo, "scan", "--staged", "notes.txt"),
+        hook(repo, "notes.txt"),
+    ):
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert result.stdout.startswith("notes.txt:1: holds the value of TOKEN (the value)\n")
+
+
+def test_staged_in_a_subdirectory_means_what_is_staged_there(repo: Path) -> None:
+    (repo / "src").mkdir()
+    (repo / "src" / "app.py").write_text(f"token = '{TOKEN}'\n")
+    git(repo, "add", "src")
+    result = secretsync(repo / "src", "scan", "--staged")
+    assert result.returncode == 1, result.stderr
+    assert findings(result) == ["app.py:1: holds the value of TOKEN (the value)"]
+
+
+def test_a_tracked_env_is_scanned_like_any_other_file(repo: Path) -> None:
+    assert secretsync(repo, "scan").returncode == 0  # an ignored .env is the user's own
+    git(repo, "add", "-f", ".env")
+    for args in (("scan",), ("scan", "--staged"), ("scan", ".env")):
+        result = secretsync(repo, *args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert findings(result)[0] == ".env:1: holds the value of TOKEN (the value)", args
+    git(repo, "rm", "-q", "--cached", ".env")
+    (repo / "config").mkdir()
+    (repo / ".env").rename(repo / "config" / "app.env")
+    (repo / ".env").symlink_to("config/app.env")  # a link to a tracked file
+    git(repo, "add", "config/app.env")
+    result = secretsync(repo, "scan")
+    assert result.returncode == 1, result.stderr
+    assert findings(result)[0] == "config/app.env:1: holds the value of TOKEN (the value)"
+
+
+def test_exclude_globs_that_leave_nothing_to_scan_are_refused(repo: Path) -> None:
+    write_config(repo, "secrets_manager", '[scan]\nexclude = ["*.py", ".*"]\n')
+    (repo / "app.py").write_text(f"token = '{TOKEN}'\n")
+    for result in (secretsync(repo, "scan"), secretsync(repo, "scan", ".")):
+        assert result.returncode == 2, result.stderr
+        assert '.secretsync.toml: [scan] exclude ["*.py", ".*"] excludes every one' in (
+            result.stderr
+        )
+        assert "Traceback" not in result.stderr and result.stdout == ""
+    git(repo, "add", "app.py")
+    for result in (secretsync(repo, "scan", "--staged"), hook(repo, "app.py")):
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "excludes every staged file and every file git tracks" in (
+            result.stdout + result.stderr
+        )
+    assert secretsync(repo, "scan", "app.py").returncode == 0  # one file, named: as asked
+
+    # a commit that only touches excluded files passes: the globs leave other files to scan
+    git(repo, "reset", "-q")
+    write_config(repo, "secrets_manager", '[scan]\nexclude = ["fixtures/*"]\n')
+    (repo / "fixtures").mkdir()
+    (repo / "fixtures" / "recorded.json").write_text(f'{{"token": "{TOKEN}"}}\n')
+    (repo / "fixtures" / "more.json").write_text(f'{{"token": "{TOKEN}"}}\n')
+    git(repo, "add", "fixtures")
+    for result in (secretsync(repo, "scan", "--staged"), hook(repo, "fixtures/recorded.json")):
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert "no secret value found in 0 files" in secretsync(repo, "scan", "--staged").stderr
+
+
+@pytest.mark.slow
+def test_a_large_scan_never_prints_a_traceback(repo: Path) -> None:
+    for index in range(3):
+        with (repo / f"big{index}.bin").open("wb") as fh:
+            fh.truncate(8 * 1024 * 1024)  # 24 MiB in all: read by every core at once
+            if index == 2:
+                fh.write(TOKEN.encode())
+    for _ in range(10):
+        result = secretsync(repo, "scan")
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+    for delay in (0.1, 0.2, 0.3):  # before, while and after the files are read
+        proc = subprocess.Popen(
+            [secretsync_program(), "scan"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert b"Traceback" not in err

@@ -30,8 +30,9 @@ def scan(opts: Options, staged: bool, paths: tuple[str, ...]) -> int:
 
     Looks for every value of the .env (--remote: and of AWS) of at least [scan] min_length
     characters, except plain_keys, as is, JSON-escaped, URL-encoded, base64 and line by
-    line. With no PATH: the files git knows (--staged: the staged changes). Findings name the
-    file, line, key and form, never the value. A line holding "secretsync: allow" is skipped.
+    line, in the files and in their paths. With no PATH: the files git knows, submodules' too
+    (--staged: the staged changes, as the index holds them). Findings name the file, line,
+    key and form, never the value. A line holding "secretsync: allow" is skipped.
     """
     from secretsync_hooks.scanning import finder_for
     from secretsync_hooks.scanning import scan as run_scan

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,8 +22,11 @@ from secretsync_hooks.formatters.export import FORMATS
 
 if TYPE_CHECKING:
     from secretsync_hooks.config import Config
+    from secretsync_hooks.export_destination import Destination
     from secretsync_hooks.formatters.export import Exported
     from secretsync_hooks.secret_values import Values
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 SOURCE = options.Spec(
     ("--source",),
@@ -46,6 +50,43 @@ _STRICT = click.option(
     help="Refuse unless every required key is present: required_keys in the config, else the "
     "keys of the .env.example beside the .env.",
 )
+
+
+def _variable_names(
+    ctx: click.Context, param: click.Parameter, names: tuple[str, ...]
+) -> tuple[str, ...]:
+    from secretsync_hooks.launch import valid_name
+    from secretsync_hooks.text import shown
+
+    for name in names:
+        if not valid_name(name):
+            raise click.BadParameter(f"{shown(name)!r} is not an environment variable name")
+    return names
+
+
+def _allow_env(verb: str, note: str = "") -> Callable[[F], F]:
+    # On the command line only, never from the config or an environment variable: the
+    # repository whose values this guards against writes the one, and direnv or an earlier
+    # `eval "$(secretsync export --format shell)"` can set the other.
+    return click.option(
+        "--allow-env",
+        "allow_env",
+        multiple=True,
+        metavar="NAME",
+        callback=_variable_names,
+        help=f"{verb} NAME although it chooses which program or library runs (PATH, LD_*, "
+        "BASH_ENV, PYTHONPATH, GIT_*, ...): such names are held back by default, since a "
+        f"repository's .env or the remote set them. Repeatable; the exact key.{note}",
+    )
+
+
+def _held_back(held: list[str], done: str) -> str:
+    from secretsync_hooks.text import keys
+
+    return (
+        f"held back {keys(held)}: {done} no variable that chooses which program or library "
+        "runs; name one with --allow-env NAME to let it through"
+    )
 
 
 def _read(opts: Options, config: Config) -> Values:
@@ -77,6 +118,7 @@ def _warn(warnings: list[str]) -> None:
     "listed on stderr).",
 )
 @_STRICT
+@_allow_env("Pass on")
 @click.option(
     "--redact",
     is_flag=True,
@@ -91,24 +133,31 @@ def run(
     pristine: bool,
     preserve_env: bool,
     strict: bool,
+    allow_env: tuple[str, ...],
     redact: bool,
     command: tuple[str, ...],
 ) -> int:
     """Run a command with the values in its environment, no .env needed.
 
     The values override inherited variables of the same name (unless --preserve-env) and
-    appear nowhere else: not on a command line, not in a file, not in output.  On POSIX the
+    appear nowhere else: not on a command line, not in a file, not in output.  Variables that
+    choose which program or library runs (PATH, LD_*, BASH_ENV, ...) are held back unless
+    named with --allow-env, and the command is looked up on your own PATH.  On POSIX the
     command replaces secretsync, so its signals, terminal and exit status are its own.  Exit
     127: command not found; 126: not executable; 2: the values could not be read.
     """
     from secretsync_hooks import launch, secret_values, text
+    from secretsync_hooks.loader_vars import hold_back
 
     config = opts.load_config()
     found = _read(opts, config)
     if strict:
         secret_values.check_required(config, found.values, "the command was not started")
-    env = launch.environment(found.values, os.environ, pristine=pristine, preserve=preserve_env)
+    values, held = hold_back(found.values, allow_env)
+    env = launch.environment(values, os.environ, pristine=pristine, preserve=preserve_env)
     warnings = list(found.warnings)
+    if held:
+        warnings.append(_held_back(held, "the command gets"))
     if env.skipped:
         warnings.append(f"skipped {text.keys(env.skipped)}: not valid environment variable names")
     if env.kept:
@@ -118,7 +167,7 @@ def run(
     if redact:
         from secretsync_hooks.scanning import finder_of
 
-        passed = {k: v for k, v in found.values.items() if k not in env.skipped}
+        passed = {k: v for k, v in values.items() if k not in env.skipped}
         finder = finder_of(config, passed)
     return launch.launch(list(command), env.variables, redact=finder)
 
@@ -130,7 +179,8 @@ def run(
     type=click.Path(path_type=str, dir_okay=False),
     metavar="FILE",
     help="Write to FILE (atomically, mode 0600) instead of stdout; with --format github, "
-    "the file to append to instead of $GITHUB_ENV.",
+    "the file to append to instead of $GITHUB_ENV.  Never the .env, the config or a "
+    "symbolic link, nor a path in the work tree that a linked folder takes out of it.",
 )
 @click.option(
     "--keys",
@@ -138,12 +188,17 @@ def run(
     help="Only these keys (comma-separated); a key that is not there is an error.",
 )
 @_STRICT
-def export(opts: Options, output: str | None, keys: str | None, strict: bool) -> int:
+@_allow_env("Export", " json and yaml hold every key anyway.")
+def export(
+    opts: Options, output: str | None, keys: str | None, strict: bool, allow_env: tuple[str, ...]
+) -> int:
     """Write the values in a format another tool reads: only where asked.
 
     To --output FILE, or to stdout when it is not a terminal (a pipe, a redirect); to a
     terminal only with --show-values.  --format github appends to $GITHUB_ENV and prints
-    only ::add-mask:: commands, one per line of every value not in plain_keys.
+    only ::add-mask:: commands, one per line of every value not in plain_keys.  The formats
+    that set variables (dotenv, shell, github, docker) leave out those that choose which
+    program or library runs, unless named with --allow-env.
     """
     from secretsync_hooks.formatters import export as formats
     from secretsync_hooks.masking import ValuePolicy
@@ -153,17 +208,17 @@ def export(opts: Options, output: str | None, keys: str | None, strict: bool) ->
         raise click.UsageError(f"export --format must be one of {', '.join(formats.FORMATS)}")
     destination = _destination(fmt, output, bool(opts.show_values))
     config = opts.load_config()
-    _not_the_env_file(config, fmt, destination)
+    target = _checked(config, fmt, destination, named="--output" if output else "$GITHUB_ENV")
     found = _read(opts, config)
     if strict:
         from secretsync_hooks.secret_values import check_required
 
         check_required(config, found.values, "nothing was written")
-    values = _selected(found.values, keys)
+    values, held = _exportable(fmt, _selected(found.values, keys), allow_env)
     policy = ValuePolicy(False, config.plain_keys)
     exported = formats.export(fmt, values, lambda key, value: not policy.visible(key, value))
-    _warn(found.warnings + exported.warnings)
-    _deliver(fmt, exported, destination)
+    _warn(found.warnings + held + exported.warnings)
+    _deliver(fmt, exported, target)
     if destination is not None:
         from secretsync_hooks import text
 
@@ -171,6 +226,23 @@ def export(opts: Options, output: str | None, keys: str | None, strict: bool) ->
         click.echo(f"secretsync: {wrote}", err=True)
         _warn_if_committable(fmt, destination)
     return 0
+
+
+# What python-dotenv, docker compose, a shell's eval, the GitHub runner and docker apply to an
+# environment; json and yaml are documents of data, and stay complete.
+_SETS_VARIABLES = ("dotenv", "shell", "github", "docker")
+
+
+def _exportable(
+    fmt: str, values: dict[str, str], allowed: tuple[str, ...]
+) -> tuple[dict[str, str], list[str]]:
+    """The values ``fmt`` may carry, and a warning naming those held back."""
+    if fmt not in _SETS_VARIABLES:
+        return values, []
+    from secretsync_hooks.loader_vars import hold_back
+
+    passed, held = hold_back(values, allowed)
+    return passed, [_held_back(held, f"the {fmt} format sets")] if held else []
 
 
 def _warn_if_committable(fmt: str, destination: str) -> None:
@@ -214,19 +286,17 @@ def _destination(fmt: str, output: str | None, show_values: bool) -> str | None:
     return output
 
 
-def _not_the_env_file(config: Config, fmt: str, destination: str | None) -> None:
-    """Refuse to replace the .env itself: that would drop its local-only keys and comments,
-    which ``pull`` keeps."""
-    if destination is None or fmt == "github":
-        return
-    from pathlib import Path
+def _checked(
+    config: Config, fmt: str, destination: str | None, *, named: str
+) -> Destination | None:
+    """The file to write, refused now (before anything is read) if it may not be written."""
+    if destination is None:
+        return None
+    from secretsync_hooks.export_destination import Destination
 
-    if Path(destination).resolve() == config.env_file.resolve():
-        raise SecretSyncError(
-            f"--output {destination} is the .env file; export would replace it whole, losing "
-            "its local-only keys and comments; nothing was written",
-            hint="secretsync pull writes remote values into the .env and keeps the rest.",
-        )
+    target = Destination(config, destination, named, fmt)
+    target.check()
+    return target
 
 
 def _selected(values: dict[str, str], keys: str | None) -> dict[str, str]:
@@ -243,24 +313,33 @@ def _selected(values: dict[str, str], keys: str | None) -> dict[str, str]:
     return {k: values[k] for k in dict.fromkeys(wanted)}
 
 
-def _deliver(fmt: str, exported: Exported, destination: str | None) -> None:
-    from pathlib import Path
-
+def _deliver(fmt: str, exported: Exported, target: Destination | None) -> None:
     from secretsync_hooks.errors import EnvFileError
     from secretsync_hooks.fs import FileProblem, append_private, write_atomic
 
+    if target is None:
+        sys.stdout.write(exported.text)
+        return
     try:
-        if fmt == "github" and destination is not None:
+        if fmt == "github":
             # Masks first: the runner hides the values before anything could print them.
             sys.stdout.write(exported.masks)
             sys.stdout.flush()
-            append_private(Path(destination), exported.text.encode("utf-8"))
-        elif destination is not None:
-            write_atomic(Path(destination), exported.text.encode("utf-8"), mode=0o600)
+            target.check()
+            append_private(target.path, exported.text.encode("utf-8"))
         else:
-            sys.stdout.write(exported.text)
+            # Not through a link: a link put in place since the first check is replaced by
+            # the file (and refused by the check right before the rename), never followed.
+            data = exported.text.encode("utf-8")
+            write_atomic(
+                target.path,
+                data,
+                mode=0o600,
+                follow_symlinks=False,
+                check=lambda _path: target.check(),
+            )
     except FileProblem as exc:
-        raise EnvFileError(f"{destination}: {exc}; nothing was written") from None
+        raise EnvFileError(f"{target.path}: {exc}; nothing was written") from None
 
 
 def register(group: click.Group) -> None:

@@ -1,5 +1,6 @@
-"""The leak guard's report: one line per finding (path, line, key, form: never a value),
-the files that could not be read, and a summary; the same for the CLI and the hook."""
+"""The leak guard's report: one line per finding (path, line, key, form: never a value; line
+0 is the path itself, shown with the value masked), the files and directories that could not
+be read, and a summary; the same for the CLI and the hook."""
 
 from __future__ import annotations
 
@@ -40,10 +41,12 @@ def summary(result: Result) -> str:
     if not result.findings:
         return f"secretsync: no secret value found in {files} ({values} looked for)."
     where = len({f.path for f in result.findings})
+    # The pragma allows a line; a path that holds a value can only be renamed.
+    paths = "; rename the paths that hold one" if any(f.line == 0 for f in result.findings) else ""
     return (
         f"secretsync: {text.count(len(result.findings), 'secret value')} found in "
         f"{text.count(where, 'file')}: remove them (or, for a false alarm, add "
-        "'secretsync: allow' to the line)."
+        f"'secretsync: allow' to the line){paths}."
     )
 
 

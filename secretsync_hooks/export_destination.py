@@ -1,0 +1,88 @@
+"""Where ``export --output`` may write: never over the ``.env`` or the config, never through
+a symbolic link.
+
+A file of values replaced through a link would land wherever the link leads (a repository
+can commit ``values.json -> ~/.bashrc``), and one appended to the ``.env`` would leave it
+unreadable.  The checks run before anything is read, and again right before the file is
+replaced, so a link put in place meanwhile is refused too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from secretsync_hooks import text
+from secretsync_hooks.errors import SecretSyncError
+
+if TYPE_CHECKING:
+    from secretsync_hooks.config import Config
+
+
+class Destination:
+    """The file export writes: ``named`` by ``--output`` or, for GitHub, ``$GITHUB_ENV``."""
+
+    def __init__(self, config: Config, path: str, named: str, fmt: str) -> None:
+        self.config = config
+        self.path = Path(path)
+        self.fmt = fmt
+        self._shown = f"{named} {text.shown(path)}"
+
+    def check(self) -> None:
+        """Refuse (:class:`SecretSyncError`, exit 2) the .env, the config, a symbolic link,
+        or a path inside the work tree that a linked folder takes out of it."""
+        self._not_their_own_file()
+        if self.path.is_symlink():
+            raise SecretSyncError(
+                f"{self._shown} is a symbolic link; export never writes through one, and the "
+                "file it leads to was left as it was; nothing was written",
+                hint="Remove the link, or name the file itself.",
+            )
+        self._stays_in_the_work_tree()
+
+    def _not_their_own_file(self) -> None:
+        if _same_file(self.path, self.config.path):
+            raise SecretSyncError(
+                f"{self._shown} is the config file; export would replace it with values; "
+                "nothing was written",
+                hint="Name another file.",
+            )
+        if not _same_file(self.path, self.config.env_file):
+            return
+        if self.fmt == "github":
+            raise SecretSyncError(
+                f"{self._shown} is the .env file; --format github would append blocks to it "
+                "that no .env reader can parse; nothing was written",
+                hint="In a workflow step, leave --output out: the values go to $GITHUB_ENV.",
+            )
+        raise SecretSyncError(
+            f"{self._shown} is the .env file; export would replace it whole, losing its "
+            "local-only keys and comments; nothing was written",
+            hint="secretsync pull writes remote values into the .env and keeps the rest.",
+        )
+
+    def _stays_in_the_work_tree(self) -> None:
+        # A path written outside the work tree is the user's own choice, wherever it leads;
+        # one written inside must not be taken out by a folder the repository linked.
+        from secretsync_hooks.fs import leads_outside
+        from secretsync_hooks.last_sync import work_tree
+
+        tree = work_tree(self.config)
+        real = leads_outside(self.path, tree)
+        if real is not None:
+            raise SecretSyncError(
+                f"{self._shown} is inside the work tree {text.shown(str(tree))}, but a "
+                f"symbolic link takes it out, to {text.shown(str(real))}; nothing was written",
+                hint="Name the place itself if that is where the values should go.",
+            )
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """The same file, by real path or (a hard link) by device and inode."""
+    if os.path.realpath(path) == os.path.realpath(other):
+        return True
+    try:
+        return path.samefile(other)
+    except (OSError, ValueError):
+        return False
