@@ -190,6 +190,45 @@ class PartialApplyError(SecretSyncError):
         )
 
 
+class TagsNotApplied(SecretSyncError):
+    """Values were written, but the config's tags could not be added to some of them.
+
+    ``result`` is what the write did (the sync core records it as agreed); ``keys`` are the
+    keys still without their tags, which the next push adds.
+    """
+
+    exit_code = ExitCode.ERROR
+
+    def __init__(
+        self,
+        target: str,
+        failed: Mapping[str, str],
+        hints: Mapping[str, str] | None = None,
+        result: object = None,
+    ) -> None:
+        self.keys = tuple(failed)
+        self.result = result
+        by_reason: dict[str, list[str]] = {}
+        for key, reason in failed.items():
+            by_reason.setdefault(reason, []).append(key)
+        lines = [
+            f"the values were written to {target}, but the tags of [parameter_store] tags "
+            f"could not be added to {text.count(len(failed), 'key')}:"
+        ]
+        lines += [f"  ({reason}): {text.keys(keys)}" for reason, keys in by_reason.items()]
+        advice = [f"{reason}: {hint}" for reason, hint in (hints or {}).items()]
+        super().__init__(
+            "\n".join(lines),
+            hint="\n".join(
+                [
+                    *advice,
+                    "Fix the cause and run `secretsync push` again: it adds the missing tags "
+                    "(the values are in place).",
+                ]
+            ),
+        )
+
+
 def interrupted_report(
     target: str, applied: Sequence[KeyOp], not_applied: Sequence[str]
 ) -> BaseException:

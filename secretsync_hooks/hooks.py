@@ -148,10 +148,37 @@ def _check(argv: Sequence[str] | None, hook_id: str, git_command: str) -> int:
 def _check_at_once(found: list[Target], args: argparse.Namespace, skip: str) -> int:
     """Check every target in its own thread (each with its own AWS session), within one
     overall deadline; print their reports in order; the worst exit code."""
+    from secretsync_hooks.backends.aws import HOOK_DEADLINE, deadline_for, forget_shared_credentials
+
+    seconds = args.timeout or deadline_for(HOOK_DEADLINE)
+    _share_credentials(found, args, seconds)
+    try:
+        return _each_at_once(found, args, skip, seconds)
+    finally:
+        forget_shared_credentials()
+
+
+def _share_credentials(found: list[Target], args: argparse.Namespace, seconds: float) -> None:
+    """Resolve each profile's credentials once, before the threads start: with an MFA
+    profile, one code then serves every target (each thread would ask for its own)."""
+    from secretsync_hooks.backends.aws import share_credentials
+    from secretsync_hooks.config import Overrides, load_config
+
+    profiles: dict[str | None, str | None] = {}
+    for target in found:
+        try:
+            config = load_config(
+                Overrides(config=target.config or args.config_path, environment=target.environment)
+            )
+        except SecretSyncError:
+            continue  # the target's own check reports it
+        profiles.setdefault(config.profile, config.region)
+    share_credentials(profiles, seconds)
+
+
+def _each_at_once(found: list[Target], args: argparse.Namespace, skip: str, seconds: float) -> int:
     import io
     import time
-
-    from secretsync_hooks.backends.aws import HOOK_DEADLINE, deadline_for
 
     reports: dict[int, tuple[int, str]] = {}
 
@@ -166,7 +193,6 @@ def _check_at_once(found: list[Target], args: argparse.Namespace, skip: str) -> 
     ]
     for thread in threads:
         thread.start()
-    seconds = args.timeout or deadline_for(HOOK_DEADLINE)
     until = time.monotonic() + seconds + _GRACE
     for thread in threads:
         thread.join(max(0.0, until - time.monotonic()))

@@ -91,6 +91,9 @@ class LastSync(NamedTuple):
     # The remote's identity as AWS reported it when the record was made (an ARN, which
     # carries the account and region): a same-named secret elsewhere is another remote.
     identity: str | None = None
+    # Keys whose values a push wrote but could not tag (Parameter Store): the next push
+    # adds their tags.
+    untagged: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # fingerprints stay out of logs too
         return (
@@ -304,9 +307,10 @@ class LastSyncStore:
         versions: Mapping[str, str],
         remote_version: str | None,
         identity: str | None,
+        untagged: tuple[str, ...] = (),
     ) -> None:
         _own_directory(self.directory)
-        document = {
+        document: dict[str, Any] = {
             "format": FORMAT,
             "key_id": self.key_id(),
             "config": str(self.config.path.resolve()),
@@ -320,6 +324,8 @@ class LastSyncStore:
                 for key, fp in sorted(fingerprints.items())
             },
         }
+        if untagged:
+            document["untagged"] = sorted(untagged)
         data = (json.dumps(document, indent=1) + "\n").encode()
         try:
             write_atomic(self.path, data, mode=0o600, follow_symlinks=False)
@@ -389,6 +395,9 @@ def _parse(data: Any) -> LastSync:
         fingerprints[key] = fingerprint
         if item.get("version") is not None:
             versions[key] = str(item["version"])
+    untagged = data.get("untagged", [])
+    if not isinstance(untagged, list) or not all(isinstance(k, str) for k in untagged):
+        raise TypeError("bad untagged")
     recorded = datetime.datetime.fromisoformat(data["recorded_at"])
     remote_version = data.get("remote_version")
     return LastSync(
@@ -398,6 +407,7 @@ def _parse(data: Any) -> LastSync:
         versions=versions,
         pairing=pairing,
         identity=identity,
+        untagged=tuple(untagged),
     )
 
 

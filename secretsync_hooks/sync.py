@@ -21,7 +21,13 @@ from secretsync_hooks.backends.base import ApplyResult, Progress
 from secretsync_hooks.config import Config
 from secretsync_hooks.differ import Comparison, plan_pull, plan_push
 from secretsync_hooks.env_file import quoting_warnings
-from secretsync_hooks.errors import Declined, EnvFileError, NeedsConsent, NothingToPull
+from secretsync_hooks.errors import (
+    Declined,
+    EnvFileError,
+    NeedsConsent,
+    NothingToPull,
+    TagsNotApplied,
+)
 from secretsync_hooks.fs import as_written, leads_outside
 from secretsync_hooks.last_sync import work_tree
 from secretsync_hooks.models import Action, Direction, SyncPlan
@@ -61,6 +67,9 @@ class SyncOutcome(NamedTuple):
     held_back: tuple[str, ...] = ()
     # Why the plan needs consent (--force, or a yes at the prompt); None when it does not.
     refusal: str | None = None
+    # Keys an earlier push wrote but could not tag: this push adds their tags.
+    retag: tuple[str, ...] = ()
+    tagged: tuple[str, ...] = ()  # the keys it tagged
 
     @property
     def version(self) -> str | None:
@@ -93,6 +102,10 @@ def prepare(workspace: Workspace, direction: Direction, *, prune: bool = False) 
             for op in planner(comparison, prune=True).of(Action.DELETE)
             if op.key not in planned_keys
         )
+    last = workspace.last_sync
+    retag: tuple[str, ...] = ()
+    if direction is Direction.PUSH and last is not None:
+        retag = tuple(k for k in last.untagged if k in workspace.snapshot.values)
     return SyncOutcome(
         direction,
         comparison,
@@ -100,6 +113,7 @@ def prepare(workspace: Workspace, direction: Direction, *, prune: bool = False) 
         destination(workspace, direction),
         held_back=held_back,
         refusal=refusal(workspace, comparison, planned),
+        retag=retag,
     )
 
 
@@ -125,25 +139,58 @@ def apply(
     sync and reporting go on, since the change has been made.
     """
     done = False
+    tagged: tuple[str, ...] = ()
     try:
         if outcome.direction is Direction.PUSH:
-            try:
-                result = workspace.backend.apply(outcome.plan, workspace.snapshot, progress)
-            finally:
-                # What the backend learnt while writing (rotation enabled, a label it could
-                # not remove) is reported whatever the outcome.
-                workspace.note(workspace.backend.warnings)
+            result, tagged = _push(workspace, outcome, progress)
             remote_after = outcome.plan.applied_to(workspace.snapshot.values)
         else:
             result = _write_local(workspace, outcome.plan)
             remote_after = dict(workspace.snapshot.values)
         done = True
         with interrupts.critical(deliver=False):
-            record(workspace, workspace.local.values(), remote_after, result)
+            record(workspace, workspace.local.values(), remote_after, result, untagged=())
     except KeyboardInterrupt:
         if not done:
             raise
-    return outcome._replace(dry_run=False, result=result)
+    return outcome._replace(dry_run=False, result=result, tagged=tagged)
+
+
+def _push(
+    workspace: Workspace, outcome: SyncOutcome, progress: Progress | None
+) -> tuple[ApplyResult, tuple[str, ...]]:
+    """Write the plan, then add the tags an earlier push could not; what was written and the
+    keys tagged.  Values written without their tags are recorded as agreed, with the keys
+    still to tag, before :class:`TagsNotApplied` goes on to the user."""
+    backend = workspace.backend
+    planned = {op.key for op in outcome.plan.ops}
+    retag = [key for key in outcome.retag if key not in planned]
+    try:
+        try:
+            result = backend.apply(outcome.plan, workspace.snapshot, progress)
+        except TagsNotApplied as exc:
+            exc.keys = (*exc.keys, *retag)  # not attempted: still to tag
+            raise
+        try:
+            return result, backend.apply_tags(retag)
+        except TagsNotApplied as exc:
+            exc.result = result
+            raise
+    except TagsNotApplied as exc:
+        written = exc.result if isinstance(exc.result, ApplyResult) else ApplyResult()
+        with interrupts.critical(deliver=False):
+            record(
+                workspace,
+                workspace.local.values(),
+                outcome.plan.applied_to(workspace.snapshot.values),
+                written,
+                untagged=exc.keys,
+            )
+        raise
+    finally:
+        # What the backend learnt while writing (rotation enabled, a label it could not
+        # remove) is reported whatever the outcome.
+        workspace.note(backend.warnings)
 
 
 def _write_local(workspace: Workspace, plan: SyncPlan) -> ApplyResult:

@@ -152,6 +152,7 @@ def record(
     local: Mapping[str, str],
     remote: Mapping[str, str],
     result: ApplyResult | None,
+    untagged: tuple[str, ...] | None = None,
 ) -> None:
     """Record agreement key by key: a key the two sides agree on gets the agreed value's
     fingerprint; a key gone from both is dropped; any other key keeps its old entry, so a
@@ -163,8 +164,10 @@ def record(
     records = workspace.records
     if records is None:
         return
+    if untagged is None:  # unchanged: what the last record says
+        untagged = workspace.last_sync.untagged if workspace.last_sync else ()
     try:
-        _record(records, workspace, local, remote, result)
+        _record(records, workspace, local, remote, result, untagged)
     except (OSError, EnvFileError, LastSyncError, ValueError) as exc:
         # Without a record the next comparison is two-way: safe, only more cautious.
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
@@ -177,6 +180,7 @@ def _record(
     local: Mapping[str, str],
     remote: Mapping[str, str],
     result: ApplyResult | None,
+    untagged: tuple[str, ...],
 ) -> None:
     old = workspace.last_sync
     fingerprints = dict(old.fingerprints) if old else {}
@@ -197,9 +201,11 @@ def _record(
         or (result.identity if result else None)
         or (old.identity if old else None)
     )
+    untagged = tuple(sorted(set(untagged) & set(remote)))
     if old is not None and (
         (dict(old.fingerprints), dict(old.versions), old.remote_version, old.identity)
         == (fingerprints, versions, remote_version, identity)
+        and tuple(sorted(old.untagged)) == untagged
     ):
         return  # nothing new agreed: no write (a hook runs this on every commit)
-    records.save(fingerprints, versions, remote_version, identity)
+    records.save(fingerprints, versions, remote_version, identity, untagged)

@@ -48,7 +48,7 @@ class FaultInjector:
         self.faults: dict[str, collections.deque[str]] = collections.defaultdict(collections.deque)
         self.calls: collections.Counter[str] = collections.Counter()
         self.hooks: dict[str, Callable[[], None]] = {}
-        self.watchers: dict[str, Callable[[int, bytes], str | None]] = {}
+        self.watchers: dict[str, Callable[[int, bytes], str | dict[str, Any] | None]] = {}
         self.watched_from: dict[str, int] = {}
         self.answers: dict[str, collections.deque[dict[str, Any]]] = collections.defaultdict(
             collections.deque
@@ -70,12 +70,13 @@ class FaultInjector:
         with self.lock:
             self.answers[action].append(document)
 
-    def watch(self, action: str, hook: Callable[[int, bytes], str | None]) -> None:
+    def watch(self, action: str, hook: Callable[[int, bytes], str | dict[str, Any] | None]) -> None:
         """Run ``hook(n, body)`` before every ``action`` request reaches moto (n counts from 1).
 
         The hook runs in the server's thread for that request, so it can hold the request
         open (block on an event) to make a race or an interrupt happen at an exact point; if it
-        returns a fault (``error(...)``, ``DROP_AFTER``, ...), that request gets it.
+        returns a fault (``error(...)``, ``DROP_AFTER``, ...), that request gets it; if it
+        returns a document, that is the answer (200) and moto never sees the request.
         """
         with self.lock:
             self.watchers[action] = hook
@@ -113,7 +114,11 @@ class FaultInjector:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length)
             environ["wsgi.input"] = io.BytesIO(body)
-            fault = watcher(count, body) or fault
+            said = watcher(count, body)
+            if isinstance(said, dict):
+                answer = said  # a whole answer for this request, as AWS would give it
+            elif said:
+                fault = said
         if answer is not None:
             body = json.dumps(answer).encode()
             start_response(

@@ -11,11 +11,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
+from secretsync_hooks.cli import cli as cli_group
 from tests.helpers import PATH, SECRET, Remote, in_a_terminal, run_program, write_config
-from tests.moto_server import MotoServer, error
+from tests.moto_server import DROP_AFTER, MotoServer, error
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"
@@ -194,23 +197,26 @@ def test_5_a_push_during_a_rotation_is_refused_and_rotation_warns(
         SecretId=SECRET, SecretString='{"A": "1"}', VersionStages=["AWSPENDING"]
     )["VersionId"]
     (project / ".env").write_text("A=2\n")
+    moto_server.injector.answer("DescribeSecret", _described(sm, RotationEnabled=True))
     code, output = secretsync(project, "push")
     assert code == 1
-    assert f"is being rotated (version {pending} is AWSPENDING)" in output
+    assert f"is being rotated (version {pending} became AWSPENDING 0 minutes ago)" in output
     assert sm.values() == {"A": "1"}
     sm.client.update_secret_version_stage(
         SecretId=SECRET, VersionStage="AWSPENDING", RemoveFromVersionId=pending
     )
-    described = sm.client.describe_secret(SecretId=SECRET)
-    described.pop("ResponseMetadata")
-    moto_server.injector.answer(
-        "DescribeSecret",
-        {**json.loads(json.dumps(described, default=str)), "RotationEnabled": True},
-    )
+    moto_server.injector.answer("DescribeSecret", _described(sm, RotationEnabled=True))
     code, output = secretsync(project, "push")
     assert code == 0, output
     assert "has rotation enabled" in output
     assert sm.values() == {"A": "2"}
+
+
+def _described(remote: Remote, **changes: object) -> dict[str, object]:
+    """DescribeSecret's answer for the secret as moto holds it, with ``changes``."""
+    described = dict(remote.client.describe_secret(SecretId=SECRET))
+    described.pop("ResponseMetadata")
+    return {**json.loads(json.dumps(described, default=str)), **changes}
 
 
 # -- Parameter Store -----------------------------------------------------------------------------
@@ -269,7 +275,8 @@ def test_8_size_is_checked_against_each_parameters_own_tier(
     (project / ".env").write_text(f"ADV={big}\nSTD=old\n")
     code, output = secretsync(project, "push")
     assert code == 0, output
-    assert [b.get("Tier") for b in bodies] == [None]  # never a tier that could downgrade
+    # never a tier that could downgrade: its own (item 19)
+    assert [b.get("Tier") for b in bodies] == ["Advanced"]
     (project / ".env").write_text(f"ADV={big}\nSTD={big}\n")
     code, output = secretsync(project, "push")
     assert code == 2 and "value over 4096 bytes on the Standard tier: STD" in output
@@ -492,3 +499,291 @@ def test_15_a_tls_failure_points_at_aws_ca_bundle(
         assert f"the TLS certificate of {url}" in output and "AWS_CA_BUNDLE" in output
     finally:
         server.shutdown()
+
+
+# -- 16-25: history, rollback, rotation, tiers, AMI parameters, tags, throttled checks ----------
+# In-process (CliRunner) against the moto server: the fault injector gives AWS's answers.
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(cli_group, list(args), catch_exceptions=False)
+
+
+def _versions(remote: Remote) -> list[str]:
+    """The secret's version ids, oldest first (moto lists them in the order they were made)."""
+    listed = remote.client.list_secret_version_ids(SecretId=SECRET, IncludeDeprecated=True)
+    return [v["VersionId"] for v in listed["Versions"]]
+
+
+def _kms_denied_for(moto_server: MotoServer, version: str) -> None:
+    # AWS: when a secret's KMS key changes, only the versions labelled AWSCURRENT, AWSPENDING
+    # and AWSPREVIOUS are re-encrypted; reading an older one once the old key is disabled
+    # answers AccessDeniedException "Access to KMS is not allowed".
+    def hook(count: int, body: bytes) -> str | None:
+        if version.encode() in body:
+            return error("AccessDeniedException", "Access to KMS is not allowed")
+        return None
+
+    moto_server.injector.watch("GetSecretValue", hook)
+
+
+def test_16_history_lists_a_version_its_kms_key_cannot_decrypt(
+    sm: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    sm.seed({"A": "1"})
+    for document in ({"A": "2"}, {"A": "2", "B": "1"}, {"A": "3", "B": "1"}):
+        sm.put_document(document)
+    first, second, third, fourth = _versions(sm)
+    _kms_denied_for(moto_server, second)
+    result = cli("history", "--format", "json")
+    assert result.exit_code == 0, result.output
+    revisions = {r["version"]: r for r in json.loads(result.stdout)["revisions"]}
+    assert revisions[second]["unreadable"] == "cannot be decrypted: its KMS key is not usable"
+    assert revisions[second]["known"] is False
+    # the version after it is compared across it, with the one before it
+    assert revisions[third]["against"] == first
+    assert revisions[third]["added"] == ["B"] and revisions[third]["changed"] == ["A"]
+    assert revisions[fourth]["changed"] == ["A"] and revisions[fourth]["against"] is None
+    table = cli("history")
+    assert table.exit_code == 0
+    assert "(cannot be decrypted: its KMS key is not usable)" in table.stdout
+    refused = cli("rollback", "--to", second, "--force")
+    assert refused.exit_code == 2
+    assert f"version {second} of secret {SECRET} cannot be decrypted" in refused.stderr
+    assert "AWSCURRENT, AWSPENDING and AWSPREVIOUS" in refused.stderr
+
+
+def test_17_a_rollback_whose_move_answer_was_lost_is_reported_as_done(
+    sm: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # The UpdateSecretVersionStage that moves AWSCURRENT succeeds but its answer is lost;
+    # botocore retries it and AWS refuses the retry (the label has left RemoveFromVersionId).
+    sm.seed({"A": "1"})
+    sm.put_document({"A": "2"})
+    moto_server.injector.inject("UpdateSecretVersionStage", DROP_AFTER)
+    result = cli("rollback", "--to", "AWSPREVIOUS", "--force")
+    assert result.exit_code == 0, result.output
+    assert "Rolled back" in result.stdout and "nothing was written" not in result.output
+    assert sm.values() == {"A": "1"}
+    assert moto_server.injector.calls["UpdateSecretVersionStage"] >= 3  # move, its retry, label
+
+
+def test_18_a_rotation_left_behind_names_the_version_and_the_command_that_clears_it(
+    sm: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS: a failed rotation can leave AWSPENDING on a version, and CancelRotateSecret "can
+    # leave the VersionStage labels in an unexpected state" and turns rotation off.
+    sm.seed({"A": "1"})
+    pending = sm.client.put_secret_value(
+        SecretId=SECRET, SecretString='{"A": "1"}', VersionStages=["AWSPENDING"]
+    )["VersionId"]
+    (project / ".env").write_text("A=2\n")
+    result = cli("push", "--force")  # moto: rotation off
+    assert result.exit_code == 1
+    assert f"has version {pending} left labelled AWSPENDING" in result.stderr
+    assert "(rotation is off: a cancelled rotation leaves it so)" in result.stderr
+    command = (
+        f"aws secretsmanager update-secret-version-stage --secret-id {SECRET} "
+        f"--version-stage AWSPENDING --remove-from-version-id {pending}"
+    )
+    assert command in result.stderr
+    assert "cancel-rotate-secret" not in result.output
+    # rotation on, but the label is hours old: left behind too
+    listed = sm.client.list_secret_version_ids(SecretId=SECRET)
+    old = [
+        {**v, "CreatedDate": "2026-01-01T00:00:00Z"} if v["VersionId"] == pending else v
+        for v in json.loads(json.dumps(listed["Versions"], default=str))
+    ]
+    moto_server.injector.answer("DescribeSecret", _described(sm, RotationEnabled=True))
+    moto_server.injector.answer("ListSecretVersionIds", {"Versions": old, "Name": SECRET})
+    result = cli("push", "--force")
+    assert result.exit_code == 1
+    assert f"has version {pending} left labelled AWSPENDING" in result.stderr
+    assert "rotation is off" not in result.stderr
+    # the command it names clears it
+    sm.client.update_secret_version_stage(
+        SecretId=SECRET, VersionStage="AWSPENDING", RemoveFromVersionId=pending
+    )
+    assert cli("push", "--force").exit_code == 0
+    assert sm.values() == {"A": "2"}
+
+
+def test_19_an_update_names_the_parameters_own_tier(
+    ps: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS: PutParameter without Tier takes the account's default tier setting, which can be
+    # Advanced (or Intelligent-Tiering choosing Advanced): an update would upgrade a Standard
+    # parameter for good.
+    ps.seed({"A": "1", "B": "1"})
+    ps.client.put_parameter(
+        Name=f"{PATH}B", Value="1", Type="SecureString", Overwrite=True, Tier="Advanced"
+    )
+    (project / ".env").write_text("A=2\nB=2\n")
+    bodies = _put_bodies(moto_server)
+    assert cli("push", "--force").exit_code == 0
+    tiers = {body["Name"]: body.get("Tier") for body in bodies}
+    assert tiers == {f"{PATH}A": "Standard", f"{PATH}B": "Advanced"}
+
+
+def test_20_an_ami_id_that_aws_does_not_store_is_not_applied(
+    ps: Remote, project: Path, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # AWS: for DataType aws:ec2:image, PutParameter answers 200 before the AMI id is checked;
+    # an invalid one is then simply not stored.  A write cannot change a DataType to or from
+    # aws:ec2:image.
+    from secretsync_hooks.backends import parameter_store
+
+    monkeypatch.setattr(parameter_store, "AMI_CONFIRM_SECONDS", 0.6)
+    ps.seed({"TOKEN": "t-1"})
+    ps.client.put_parameter(
+        Name=f"{PATH}AMI", Value="ami-0123456789abcdef0", Type="String", DataType="aws:ec2:image"
+    )
+    (project / ".env").write_text("TOKEN=t-1\nAMI=ami-0123456789abcdef0\n")
+    assert cli("diff").exit_code == 0  # recorded as the last sync
+    (project / ".env").write_text("TOKEN=t-2\nAMI=ami-0fedcba9876543210\n")
+    bodies: list[dict[str, Any]] = []
+
+    def not_stored(count: int, body: bytes) -> dict[str, Any] | None:
+        bodies.append(json.loads(body))
+        if bodies[-1]["Name"] == f"{PATH}AMI":
+            return {"Version": 2, "Tier": "Standard"}  # 200, and nothing stored
+        return None
+
+    moto_server.injector.watch("PutParameter", not_stored)
+    result = cli("push")
+    assert result.exit_code == 2, result.output
+    assert "not stored by AWS within 0.6 s" in result.stderr and ": AMI" in result.stderr
+    written = {body["Name"]: body for body in bodies}
+    assert written[f"{PATH}AMI"]["DataType"] == "aws:ec2:image"
+    assert ps.values()["AMI"] == "ami-0123456789abcdef0"
+    again = cli("diff", "--format", "json")  # not recorded as synced: still a local change
+    states = {e["key"]: e["state"] for e in json.loads(again.stdout)["entries"]}
+    assert states["AMI"] == "local_modified"
+    moto_server.injector.reset()
+    assert cli("push").exit_code == 0  # stored this time (moto does not check AMI ids)
+    assert ps.values()["AMI"] == "ami-0fedcba9876543210"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("TooManyTagsError", "a parameter holds at most 50 tags"),
+        ("AccessDeniedException", "Grant ssm:AddTagsToResource on parameters under"),
+    ],
+)
+def test_21_tags_that_fail_after_the_value_was_written(
+    code: str, expected: str, ps: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS: AddTagsToResource has its own limits (50 tags: TooManyTagsError), throttling and
+    # permission, apart from PutParameter's.
+    config_with(project, "parameter_store", "parameter_store", type="SecureString")
+    text = (project / ".secretsync.toml").read_text()
+    (project / ".secretsync.toml").write_text(text + '[parameter_store.tags]\nteam = "core"\n')
+    ps.seed({"A": "1", "B": "1"})
+    (project / ".env").write_text("A=2\nB=1\n")
+    moto_server.injector.inject("AddTagsToResource", error(code, "injected"))
+    result = cli("push", "--force")
+    assert result.exit_code == 2
+    assert "the values were written to /myapp/production/, but the tags" in result.stderr
+    assert f"({code}): A" in result.stderr and expected in result.stderr
+    assert "ssm:PutParameter" not in result.stderr
+    assert ps.values() == {"A": "2", "B": "1"}
+    assert cli("diff").exit_code == 0  # the value is recorded as written
+    again = cli("push")
+    assert again.exit_code == 0, again.output
+    assert "Added the tags of [parameter_store] tags to A" in again.stdout
+    tags = ps.client.list_tags_for_resource(ResourceType="Parameter", ResourceId=f"{PATH}A")
+    assert tags["TagList"] == [{"Key": "team", "Value": "core"}]
+    assert "Added the tags" not in cli("push").stdout  # once
+
+
+def test_22_throttled_checks_before_writes_slow_the_pace(
+    ps: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # AWS: GetParameter, GetParameters and GetParametersByPath share one read quota per account
+    # and region with every other application.
+    values = {f"K{i}": "1" for i in range(10)}
+    ps.seed(values)
+    (project / ".env").write_text("".join(f"K{i}=2\n" for i in range(10)))
+    moto_server.injector.inject("GetParameters", *["throttle"] * 40)
+    result = cli("push", "--force")
+    assert result.exit_code == 0, result.output
+    assert ps.values() == dict.fromkeys(values, "2")
+    assert moto_server.injector.calls["GetParameters"] >= 40
+
+
+def test_23_the_oldest_version_aws_keeps_does_not_claim_to_add_every_key(
+    sm: Remote, ps: Remote, project: Path
+) -> None:
+    # AWS: unlabelled secret versions beyond 100 are removed; a parameter keeps its last 100.
+    write_config(project, "secrets_manager")
+    sm.seed({"A": "0"})
+    for n in range(1, 100):
+        sm.put_document({"A": str(n)})
+    result = cli("history", "--limit", "100", "--format", "json")
+    oldest = json.loads(result.stdout)["revisions"][-1]
+    assert oldest["known"] is False and oldest["added"] == []
+    write_config(project, "parameter_store")
+    for n in range(101):
+        ps.client.put_parameter(Name=f"{PATH}A", Value=str(n), Type="String", Overwrite=n > 0)
+    result = cli("history", "A", "--limit", "100", "--format", "json")
+    revisions = json.loads(result.stdout)["revisions"]
+    assert revisions[-1]["version"] == "2" and revisions[-1]["known"] is False
+    assert revisions[-1]["added"] == [] and revisions[-2]["changed"] == ["A"]
+
+
+def test_24_one_mfa_code_serves_every_environment_of_a_hook_run(
+    sm: Remote,
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    profiles: Path,
+) -> None:
+    # botocore's assume-role provider asks for a code whenever it resolves credentials that
+    # no cache holds: threads checking several environments would each ask.
+    _mfa_profile(profiles)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AWS_PROFILE", "admin")
+    text = (project / ".secretsync.toml").read_text()
+    (project / ".secretsync.toml").write_text(
+        text
+        + '[environments.staging]\nenv_file = ".env.staging"\n'
+        + '[environments.staging.secrets_manager]\nsecret_name = "myapp/staging"\n'
+        + '[environments.prod]\nenv_file = ".env.prod"\n'
+    )
+    sm.seed({"A": "1"})
+    sm.client.create_secret(Name="myapp/staging", SecretString='{"A": "2"}')
+    (project / ".env").write_text("A=1\n")
+    (project / ".env.prod").write_text("A=1\n")
+    (project / ".env.staging").write_text("A=2\n")
+    hook = str(Path(sys.executable).parent / "secretsync-check")
+    code, output = in_a_terminal(project, [hook, "--all-envs"], b"123456\n")
+    assert code == 0, output
+    assert output.count("MFA code") == 1
+    assert "[prod] .env.prod matches" in output and "[staging] .env.staging matches" in output
+    assert "[default] .env matches" in output
+
+
+def test_25_clients_are_made_before_the_writer_threads_start(
+    ps: Remote, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botocore: creating a client is not thread-safe (boto/botocore#2991).
+    import threading
+
+    from secretsync_hooks.backends.aws import AwsSession
+
+    made: list[str] = []
+    original = AwsSession.client
+
+    def client(self: AwsSession, service: str, **kwargs: Any) -> Any:
+        if f"{service}/{kwargs.get('attempts')}" not in self._clients:
+            made.append(threading.current_thread().name)
+        return original(self, service, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(AwsSession, "client", client)
+    ps.seed({f"K{i}": "1" for i in range(12)})
+    (project / ".env").write_text("".join(f"K{i}=2\n" for i in range(12)) + "NEW=1\n")
+    assert cli("push", "--force").exit_code == 0
+    assert made and set(made) == {threading.main_thread().name}

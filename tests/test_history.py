@@ -52,7 +52,7 @@ def test_secret_versions_with_what_each_changed_masked(pushed: str, project: Pat
     code, output = secretsync(project, "history", "API_TOKEN", "--limit", "2")
     assert code == 0
     assert "changed API_TOKEN" in output
-    assert "(the version before it was not read: --limit)" in output  # the 2nd of 2
+    assert "(what it changed is not known: the version before it was not read" in output
     assert "added NEW_FLAG" not in output.split("not read")[0].splitlines()[-1]
     code, output = secretsync(project, "history", "--show-values")
     assert "API_TOKEN = Tk4Zp2Rn5Hd" in output

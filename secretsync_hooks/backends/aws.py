@@ -122,6 +122,37 @@ def _loader() -> Any:
     return _Loader(extra_search_paths=paths)
 
 
+# Credentials resolved once for several sessions (profile -> frozen credentials), set before
+# the threads that use them start: see :func:`share_credentials`.
+_SHARED: dict[str | None, Any] = {}
+
+
+def share_credentials(
+    profiles: Mapping[str | None, str | None], seconds: float
+) -> dict[str | None, SecretSyncError]:
+    """Resolve the credentials of each profile once, here, for every session made after it
+    (``profiles`` maps a profile, None for the default chain, to a region to resolve it in).
+
+    Checking several environments at once, each thread makes its own session; with an
+    assume-role profile that needs an MFA code, each would ask for its own code within the
+    hook's deadline.  Resolved first, in the main thread (where the prompt and the deadline
+    work), one code serves them all.  A profile that fails is left to each session to report.
+    """
+    failed: dict[str | None, SecretSyncError] = {}
+    for profile, region in profiles.items():
+        session = AwsSession(region, profile)
+        try:
+            with session.deadline(seconds), session.translate("sts:credentials", "the AWS session"):
+                _SHARED[profile] = session.frozen_credentials()
+        except SecretSyncError as exc:
+            failed[profile] = exc
+    return failed
+
+
+def forget_shared_credentials() -> None:
+    _SHARED.clear()
+
+
 class _Expired(BaseException):
     """The deadline passed (raised by the alarm, in the main thread only).
 
@@ -183,11 +214,7 @@ class AwsSession:
             self._step = "resolving AWS credentials" + (
                 f" (profile {self.profile_name})" if self.profile_name else ""
             )
-            if self._session is None:
-                self._session = botocore.session.Session(profile=self.profile)
-                self._session.register_component("data_loader", _loader())
-                aws_endpoints.register(self._session, _loader(), environ)
-                share_cli_cache(self._session, self.profile_name)
+            self._botocore_session()
             config = botocore.config.Config(
                 connect_timeout=seconds_from(
                     environ, "SECRETSYNC_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT
@@ -201,6 +228,31 @@ class AwsSession:
         client.meta.events.register("after-call", _check_answer)
         self._clients[cache_key] = client
         return client
+
+    def _botocore_session(self) -> Any:
+        import botocore.session
+
+        if self._session is None:
+            self._session = botocore.session.Session(profile=self.profile)
+            self._session.register_component("data_loader", _loader())
+            aws_endpoints.register(self._session, _loader(), self._environ)
+            share_cli_cache(self._session, self.profile_name)
+            shared = _SHARED.get(self.profile)
+            if shared is not None:
+                self._session.set_credentials(shared.access_key, shared.secret_key, shared.token)
+        return self._session
+
+    def frozen_credentials(self) -> Any:
+        """This session's credentials, resolved now (an MFA code asked now, if needed)."""
+        self._step = "resolving AWS credentials" + (
+            f" (profile {self.profile_name})" if self.profile_name else ""
+        )
+        credentials = self._botocore_session().get_credentials()
+        if credentials is None:
+            from botocore.exceptions import NoCredentialsError
+
+            raise NoCredentialsError
+        return credentials.get_frozen_credentials()
 
     def _sending(self, **kwargs: Any) -> None:
         self._sent = True

@@ -48,6 +48,10 @@ _KMS = frozenset(
         "EncryptionFailure",
     }
 )
+# A value that cannot be decrypted: the KMS key is disabled, pending deletion, or no longer
+# grants kms:Decrypt (Secrets Manager words the last as AccessDeniedException "Access to KMS is
+# not allowed", which describe_client_error names KMSAccessDeniedException).
+KMS_UNUSABLE = _KMS | {"KMSAccessDeniedException"}
 _SERVER = frozenset(
     {"InternalServiceError", "InternalFailure", "InternalServerError", "ServiceUnavailable"}
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -49,6 +49,9 @@ class RemoteSnapshot(NamedTuple):
     # Secrets Manager: the JSON text of each value that is not a JSON string (a number, a
     # boolean, null), so that ``5432`` and ``"5432"`` are told apart where it matters.
     json_texts: Mapping[str, str] = EMPTY
+    # Parameter Store: each parameter's DataType (text, aws:ec2:image), which AWS does not
+    # let a write change.
+    data_types: Mapping[str, str] = EMPTY
 
     def __repr__(self) -> str:  # never the values
         return (
@@ -77,9 +80,14 @@ class Revision(NamedTuple):
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
-    known: bool = True  # False: the version before it was not read (--limit), changes unknown
+    known: bool = True  # False: the version before it is not known (not read, or gone)
     # The values this revision set, for --show-values and plain_keys only.
     values: Mapping[str, str] = EMPTY
+    # Why this version's value cannot be read (its KMS key is no longer usable); None if read.
+    unreadable: str | None = None
+    # The version it was compared with when that is not the one just before it (the versions
+    # between could not be read).
+    against: str | None = None
 
     def __repr__(self) -> str:  # never the values
         return f"Revision(version={self.version!r}, key={self.key!r})"
@@ -180,6 +188,11 @@ class Backend(abc.ABC):
         refusing keys changed since ``snapshot``."""
         self.validate(rollback.plan, snapshot)
         return self.apply(rollback.plan, snapshot, progress)
+
+    def apply_tags(self, keys: Sequence[str]) -> tuple[str, ...]:
+        """Add the config's tags to ``keys``, whose values an earlier write put in place
+        without them; the keys tagged (none where tags are set with the value)."""
+        return ()
 
     @abc.abstractmethod
     def validate(self, plan: SyncPlan, snapshot: RemoteSnapshot) -> None:

@@ -39,6 +39,7 @@ from secretsync_hooks.errors import (
     PartialApplyError,
     RemoteError,
     SecretSyncError,
+    TagsNotApplied,
     WriteConflict,
     interrupted_report,
 )
@@ -57,6 +58,8 @@ BACKOFF = {"TooManyUpdates", "ServiceUnavailable", "InternalServerError", "Inter
 MAX_ATTEMPTS = 8  # for 5xx, TooManyUpdates and dropped connections
 MAX_THROTTLED = 30  # throttling is expected under a low quota: the pace slows instead
 DESCRIBED_FRESH = 2.0  # seconds for which the Versions validate() read stand for a re-check
+AMI_DATA_TYPE = "aws:ec2:image"
+AMI_CONFIRM_SECONDS = 10.0  # how long a write of an AMI id may take to be validated and stored
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -113,6 +116,7 @@ class ParameterStoreBackend(Backend):
         values: dict[str, str] = {}
         versions: dict[str, int] = {}
         types: dict[str, str] = {}
+        data_types: dict[str, str] = {}
         modified: dict[str, datetime.datetime] = {}
         newest = None
         identity: str | None = None
@@ -137,6 +141,7 @@ class ParameterStoreBackend(Backend):
                     values[key] = parameter.get("Value", "")
                     versions[key] = int(parameter.get("Version", 0))
                     types[key] = parameter.get("Type", "String")
+                    data_types[key] = parameter.get("DataType") or "text"
                     changed = parameter.get("LastModifiedDate")
                     if changed is not None:
                         modified[key] = changed
@@ -151,6 +156,7 @@ class ParameterStoreBackend(Backend):
             last_changed=newest,
             identity=identity,
             modified=modified,
+            data_types=data_types,
         )
 
     def ignored(self) -> tuple[str, ...]:
@@ -284,6 +290,8 @@ class ParameterStoreBackend(Backend):
         if key is None:
             return self._last_changes()
         found = self._versions(key, decrypt=decrypt)
+        # Versions count from 1, and AWS keeps a parameter's last 100: an oldest version
+        # above 1 had versions before it that are gone, so what it changed is not known.
         oldest = min((int(p.get("Version", 0)) for p in found), default=0)
         return [
             Revision(
@@ -292,8 +300,9 @@ class ParameterStoreBackend(Backend):
                 labels=tuple(p.get("Labels", ())),
                 who=p.get("LastModifiedUser"),
                 key=key,
-                added=(key,) if int(p.get("Version", 0)) == oldest else (),
-                changed=() if int(p.get("Version", 0)) == oldest else (key,),
+                added=(key,) if int(p.get("Version", 0)) == 1 else (),
+                changed=() if int(p.get("Version", 0)) in (1, oldest) else (key,),
+                known=int(p.get("Version", 0)) != oldest or oldest == 1,
                 values={key: p["Value"]} if decrypt and "Value" in p else EMPTY,
             )
             for p in found[:limit]
@@ -413,6 +422,10 @@ class ParameterStoreBackend(Backend):
         moved = self._moved(plan.ops, snapshot, described=True)
         if moved:
             raise WriteConflict(self.target, moved)
+        # botocore clients are made here, before the writer threads start: creating one is not
+        # thread-safe (boto/botocore#2991).
+        self._client  # noqa: B018
+        self._writer  # noqa: B018
         run = _Run(plan, progress)
         sets = [op for op in plan.ops if op.action is not Action.DELETE]
         deletes = [op for op in plan.ops if op.action is Action.DELETE]
@@ -461,7 +474,11 @@ class ParameterStoreBackend(Backend):
                 run.record(op, None)
 
     def _moved(
-        self, ops: Sequence[KeyOp], snapshot: RemoteSnapshot, described: bool = False
+        self,
+        ops: Sequence[KeyOp],
+        snapshot: RemoteSnapshot,
+        described: bool = False,
+        client: SSMClient | None = None,
     ) -> list[str]:
         """Keys among ``ops`` whose parameter changed since ``snapshot`` (a new Version, or
         gone when the plan overwrites it); read without decryption (no kms:Decrypt).  With
@@ -472,9 +489,11 @@ class ParameterStoreBackend(Backend):
         current = {key: int(known[key]["Version"]) for key in known if "Version" in known[key]}
         touched = [op.key for op in ops if op.key in snapshot.versions and op.key not in current]
 
+        reader = client or self._client  # made here, not in a worker thread (botocore#2991)
+
         def read(batch: Sequence[str]) -> Any:
             names = [self.name(k) for k in batch]
-            return self._client.get_parameters(Names=names, WithDecryption=False)
+            return reader.get_parameters(Names=names, WithDecryption=False)
 
         with self._session.translate("ssm:GetParameters", f"parameters under {self.target}"):
             responses = self._each(read, list(_batches(touched, BATCH))) if touched else []
@@ -502,7 +521,9 @@ class ParameterStoreBackend(Backend):
             # SSM has no compare-and-swap: re-reading in the write's own paced slot, right
             # before it, narrows the window in which another writer's change can be
             # overwritten to one round trip (not the wait for a slot, seconds at 3 writes/s).
-            if self._moved([op], snapshot):
+            # One attempt: a throttled check slows the pace (see _retrying), where botocore's
+            # own retries would wait blind and then fail the key.
+            if self._moved([op], snapshot, client=self._writer):
                 raise _Conflict(op.key)
 
         try:
@@ -516,15 +537,62 @@ class ParameterStoreBackend(Backend):
             # Ours, if botocore retried a create whose answer was lost; else someone else's.
             if self._current_value(op.key) != op.value:
                 raise _Conflict(op.key) from None
+        if kwargs.get("DataType") == AMI_DATA_TYPE:
+            self._confirm_stored(op, version)
         if exists and self.settings.tags:
-            self._retrying(
-                lambda: self._writer.add_tags_to_resource(
-                    ResourceType="Parameter",
-                    ResourceId=self.name(op.key),
-                    Tags=[{"Key": k, "Value": v} for k, v in self.settings.tags.items()],
-                )
-            )
+            try:
+                self._tag(op.key)
+            except Exception as exc:
+                # The value is written: only the tags are missing, and a rerun adds them.
+                raise _Untagged(version, exc) from exc
         return version
+
+    def _tag(self, key: str) -> None:
+        """Tag an existing parameter with the config's tags (new ones are tagged on creation:
+        Tags together with Overwrite is a ValidationException)."""
+        self._retrying(
+            lambda: self._writer.add_tags_to_resource(
+                ResourceType="Parameter",
+                ResourceId=self.name(key),
+                Tags=[{"Key": k, "Value": v} for k, v in self.settings.tags.items()],
+            )
+        )
+
+    def apply_tags(self, keys: Sequence[str]) -> tuple[str, ...]:
+        """Add the config's tags to ``keys`` (whose values an earlier push wrote but could not
+        tag); the keys tagged.  Raises :class:`TagsNotApplied` naming those still untagged."""
+        if not keys or not self.settings.tags:
+            return ()
+        self._writer  # noqa: B018 - made here, not in a worker thread (botocore#2991)
+        failed: dict[str, str] = {}
+        for key in keys:
+            try:
+                self._tag(key)
+            except Exception as exc:
+                failed[key] = _reason(exc)
+        if failed:
+            hints = _tag_hints(failed, self.target, self._session.profile_name)
+            raise TagsNotApplied(self.target, failed, hints)
+        return tuple(keys)
+
+    def _confirm_stored(self, op: KeyOp, version: str | None) -> None:
+        """AWS checks an aws:ec2:image value (an AMI that exists in this account and region)
+        after answering PutParameter, and an invalid one is simply not stored: wait, bounded,
+        until the parameter holds the value, else fail the key."""
+        deadline = time.monotonic() + AMI_CONFIRM_SECONDS
+        delay = 0.25
+        while True:
+            response = self._retrying(
+                lambda: self._writer.get_parameter(Name=self.name(op.key), WithDecryption=True)
+            )
+            stored = response.get("Parameter", {})
+            current = str(stored.get("Version")) if stored.get("Version") is not None else None
+            if stored.get("Value") == op.value and (version is None or current == version):
+                return
+            if time.monotonic() + delay > deadline:
+                raise _NotStored(op.key)
+            self._sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     def _put_arguments(self, op: KeyOp, snapshot: RemoteSnapshot) -> dict[str, Any]:
         """PutParameter's arguments for ``op``: type, KMS key, tier and tags as AWS needs."""
@@ -546,19 +614,26 @@ class ParameterStoreBackend(Backend):
             key_id = existing.get("KeyId") if existing else self.settings.kms_key_id
             if key_id:
                 kwargs["KeyId"] = key_id
+        # AWS does not let a write change a parameter's DataType to or from aws:ec2:image; an
+        # update that names none would ask for "text".
+        data_type = snapshot.data_types.get(op.key) if exists else None
+        if data_type:
+            kwargs["DataType"] = data_type
         if not exists:
             kwargs["Tier"] = self.settings.tier
             if self.settings.tags:
                 # Tags with Overwrite=True is a ValidationException: tag on create only.
                 kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in self.settings.tags.items()]
-        elif (
-            existing is not None
-            and existing.get("Tier") != "Advanced"
-            and len(op.value.encode("utf-8")) > MAX_VALUE_BYTES["Standard"]
-        ):
-            # Only an upgrade the config allows (validate() refused the rest); an update never
-            # names a tier otherwise, so it can neither fail nor downgrade.
-            kwargs["Tier"] = self.settings.tier
+        elif existing is not None and existing.get("Tier"):
+            # An update that names no tier takes the account's default tier setting: set to
+            # Advanced (or Intelligent-Tiering choosing it), every update would turn a Standard
+            # parameter into a paid Advanced one for good.  Name its own tier, unless it needs
+            # an upgrade the config allows (validate() refused the rest).
+            upgrade = (
+                existing["Tier"] != "Advanced"
+                and len(op.value.encode("utf-8")) > MAX_VALUE_BYTES["Standard"]
+            )
+            kwargs["Tier"] = self.settings.tier if upgrade else existing["Tier"]
         return kwargs
 
     def _current_value(self, key: str) -> str | None:
@@ -589,7 +664,16 @@ class ParameterStoreBackend(Backend):
         while True:
             slot = self._pace.wait()
             if before is not None:
-                before()  # its failure is not the call's: not retried here
+                try:
+                    before()  # a conflict it finds is not the call's: not retried here
+                except Exception as exc:
+                    # The check's reads share one quota per account and region with every
+                    # other application: throttled, it slows the pace as a write does.
+                    if not _throttled(exc) or throttles + 1 >= MAX_THROTTLED:
+                        raise
+                    throttles += 1
+                    self._pace.throttled()
+                    continue
                 self._checked.send_after(slot)
             try:
                 result = call()
@@ -627,11 +711,15 @@ class _Run:
         self.written: dict[str, str] = {}
         self.failed: dict[str, str] = {}
         self.conflicts: list[str] = []
+        self.untagged: dict[str, str] = {}  # written, but the tags could not be added
         self.deletes = {op.key for op in plan.ops if op.action is Action.DELETE}
 
     def record(self, op: KeyOp, error: BaseException | None, version: str | None = None) -> None:
         with self.lock:
             self.done.add(op.key)
+            if isinstance(error, _Untagged):
+                self.untagged[op.key] = _reason(error.cause)
+                version, error = error.version, None
             if error is None:
                 self.applied.append(op)
                 if version is not None:
@@ -669,12 +757,56 @@ class _Run:
             )
         if self.conflicts:
             raise WriteConflict(target, self.conflicts, applied=applied)
-        return ApplyResult(applied=tuple(applied), version=None, versions=self.written)
+        result = ApplyResult(applied=tuple(applied), version=None, versions=self.written)
+        if self.untagged:
+            hints = _tag_hints(self.untagged, target, profile)
+            raise TagsNotApplied(target, self.untagged, hints, result)
+        return result
 
 
 class _Conflict(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(f"{key} was created by someone else meanwhile")
+
+
+class _Untagged(Exception):
+    """The value was written (at ``version``), but adding the tags failed with ``cause``."""
+
+    def __init__(self, version: str | None, cause: BaseException) -> None:
+        super().__init__("the tags could not be added")
+        self.version = version
+        self.cause = cause
+
+
+class _NotStored(SecretSyncError):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"not stored by AWS within {AMI_CONFIRM_SECONDS:g} s (an aws:ec2:image value must "
+            "be an AMI id that exists in this account and region)"
+        )
+        self.key = key
+
+
+def _tag_hints(failed: dict[str, str], target: str, profile: str | None) -> dict[str, str]:
+    """The next step for each reason tagging failed: AddTagsToResource has its own
+    permission, limits and throttling, apart from PutParameter's."""
+    hints: dict[str, str] = {}
+    for reason in dict.fromkeys(failed.values()):
+        if reason == "TooManyTagsError":
+            hints[reason] = (
+                "a parameter holds at most 50 tags: remove some from the parameters (`aws ssm "
+                "remove-tags-from-resource`) or from [parameter_store] tags."
+            )
+            continue
+        resource = f"parameters under {target}"
+        hint = write_failure_hint(reason, "ssm:AddTagsToResource", resource, profile)
+        if hint:
+            hints[reason] = hint
+    return hints
+
+
+def _throttled(exc: BaseException) -> bool:
+    return error_code(exc) in THROTTLED or (isinstance(exc, RemoteError) and exc.code in THROTTLED)
 
 
 def _reason(error: BaseException) -> str:

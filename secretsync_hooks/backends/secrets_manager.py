@@ -8,16 +8,17 @@ the version just read, which AWS refuses if someone else moved AWSCURRENT meanwh
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import re
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from secretsync_hooks import interrupts, text
 from secretsync_hooks.backends.aws import AwsSession, error_code
-from secretsync_hooks.backends.aws_errors import DENIED
+from secretsync_hooks.backends.aws_errors import DENIED, KMS_UNUSABLE
 from secretsync_hooks.backends.base import (
     ApplyResult,
     Backend,
@@ -40,7 +41,10 @@ from secretsync_hooks.models import KeyOp, SyncPlan
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
-    from mypy_boto3_secretsmanager.type_defs import CreateSecretResponseTypeDef
+    from mypy_boto3_secretsmanager.type_defs import (
+        CreateSecretResponseTypeDef,
+        GetSecretValueResponseTypeDef,
+    )
 
 MAX_SECRET_BYTES = 65_536
 _NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
@@ -154,14 +158,23 @@ class SecretsManagerBackend(Backend):
         listed = self._list_versions()
         chosen = listed[:limit]
         documents = [self._version_values(v["VersionId"]) for v in chosen]
+        # AWS removes unlabelled versions only while a secret has more than 100: with fewer
+        # listed, the oldest listed is the first version there ever was.
+        older_unknown = len(listed) > limit or len(listed) >= MAX_VERSIONS_KEPT
         revisions = []
         for index, version in enumerate(chosen):
-            before: tuple[dict[str, str], dict[str, str]] | None = ({}, {})
-            if index + 1 < len(chosen):
-                before = documents[index + 1]
-            elif len(listed) > limit:
-                before = None  # not read
-            revisions.append(_revision(version, documents[index], before))
+            # Compared with the nearest older version that could be read: a version whose KMS
+            # key is gone is listed, and the one after it is compared across it.
+            older = next(
+                (j for j in range(index + 1, len(chosen)) if isinstance(documents[j], _Document)),
+                None,
+            )
+            before: _Document | None = None if older_unknown else _Document({}, {})
+            against = None
+            if older is not None:
+                before = cast(_Document, documents[older])
+                against = str(chosen[older]["VersionId"]) if older > index + 1 else None
+            revisions.append(_revision(version, documents[index], before, against))
         if key is not None:
             revisions = [
                 r for r in revisions if not r.known or key in r.added + r.changed + r.removed
@@ -211,17 +224,7 @@ class SecretsManagerBackend(Backend):
         created = version.get("CreatedDate")
         if version_id == snapshot.version:
             return Rollback(to=version_id, plan=changes({}, {}, delete=True), created=created)
-        with self._session.translate("secretsmanager:GetSecretValue", f"secret {self.target}"):
-            try:
-                response = self._client.get_secret_value(SecretId=self.target, VersionId=version_id)
-            except Exception as exc:
-                if error_code(exc) != "ResourceNotFoundException":
-                    raise
-                raise RemoteError(
-                    f"version {version_id} of secret {self.target} no longer holds a value "
-                    "(AWS removes versions without a staging label)",
-                    hint="`secretsync history` lists the versions that can be restored.",
-                ) from None
+        response = self._restorable(version_id)
         if "SecretString" not in response:
             raise RemoteError(
                 f"version {version_id} of secret {self.target} holds binary data, not a JSON "
@@ -243,6 +246,32 @@ class SecretsManagerBackend(Backend):
             tuple(KeyOp(op.key, op.action, values.get(op.key)) for op in typed.ops),
         )
         return Rollback(to=version_id, plan=plan, created=created, document=document)
+
+    def _restorable(self, version_id: str) -> GetSecretValueResponseTypeDef:
+        """GetSecretValue of ``version_id``, refused with the reason when AWS no longer keeps
+        its value or its KMS key can no longer decrypt it."""
+        try:
+            with self._session.translate("secretsmanager:GetSecretValue", f"secret {self.target}"):
+                try:
+                    return self._client.get_secret_value(SecretId=self.target, VersionId=version_id)
+                except Exception as exc:
+                    if error_code(exc) != "ResourceNotFoundException":
+                        raise
+                    raise RemoteError(
+                        f"version {version_id} of secret {self.target} no longer holds a value "
+                        "(AWS removes versions without a staging label)",
+                        hint="`secretsync history` lists the versions that can be restored.",
+                    ) from None
+        except RemoteError as exc:
+            if exc.code not in KMS_UNUSABLE:
+                raise
+            raise RemoteError(
+                f"version {version_id} of secret {self.target} {UNDECRYPTABLE}; it cannot be "
+                "restored",
+                hint="When a secret's KMS key changes, AWS re-encrypts only the versions "
+                "labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS: an older version can be read "
+                "only while its old key is enabled and grants you kms:Decrypt.",
+            ) from None
 
     def _resolve_version(self, to: str) -> dict[str, Any]:
         listed = self._list_versions()
@@ -284,6 +313,11 @@ class SecretsManagerBackend(Backend):
         version = self._publish(
             rollback.document, snapshot.version, token, rollback.plan, "rollback"
         )
+        if version is None and self._read()[0].version == token:
+            # Our version is AWSCURRENT after all: the move succeeded but its answer was lost,
+            # and botocore's retry of it was refused (the label had already left the version
+            # it names), as apply() finds too.
+            version = token
         if version is None:
             raise RefusedError(
                 f"secret {self.target} changed after the rollback was planned (AWSCURRENT "
@@ -294,21 +328,29 @@ class SecretsManagerBackend(Backend):
             progress(len(rollback.plan.ops), len(rollback.plan.ops), rollback.plan.ops[-1].key)
         return ApplyResult(applied=rollback.plan.ops, version=version)
 
-    def _version_values(self, version_id: str) -> tuple[dict[str, str], dict[str, str]] | None:
-        """The keys and values of one version, and the JSON text of its values that are not
-        strings; None when AWS no longer keeps its value or it is not a JSON object."""
-        with self._session.translate("secretsmanager:GetSecretValue", f"secret {self.target}"):
-            try:
-                response = self._client.get_secret_value(SecretId=self.target, VersionId=version_id)
-            except Exception as exc:
-                if error_code(exc) == "ResourceNotFoundException":
-                    return None
-                raise
+    def _version_values(self, version_id: str) -> _Document | str | None:
+        """The keys and values of one version (with the JSON text of those that are not
+        strings); why it cannot be read when its KMS key is no longer usable; None when AWS no
+        longer keeps its value or it is not a JSON object."""
+        try:
+            with self._session.translate("secretsmanager:GetSecretValue", f"secret {self.target}"):
+                try:
+                    response = self._client.get_secret_value(
+                        SecretId=self.target, VersionId=version_id
+                    )
+                except Exception as exc:
+                    if error_code(exc) == "ResourceNotFoundException":
+                        return None
+                    raise
+        except RemoteError as exc:
+            if exc.code in KMS_UNUSABLE:
+                return UNDECRYPTABLE
+            raise
         try:
             values, json_texts, _ = self._decode(response.get("SecretString", ""))
         except RemoteError:
             return None
-        return values, json_texts
+        return _Document(values, json_texts)
 
     def _without_value(self, aws_message: str) -> RemoteSnapshot:
         """What a ResourceNotFoundException from GetSecretValue means: no secret, or a secret
@@ -547,9 +589,11 @@ class SecretsManagerBackend(Backend):
         return published
 
     def _check_rotation(self) -> None:
-        """Refuse while a rotation is in progress: rotation copied AWSCURRENT into a version
-        labelled AWSPENDING and moves AWSCURRENT onto it at its finishSecret step, silently
-        superseding anything written meanwhile.  Warn when rotation is enabled at all."""
+        """Refuse while a version other than AWSCURRENT is labelled AWSPENDING: a rotation in
+        progress moves AWSCURRENT onto it at its finishSecret step, silently superseding
+        anything written meanwhile; a failed or cancelled rotation leaves the label behind
+        (CancelRotateSecret "can leave the VersionStage labels in an unexpected state"), and
+        then only removing it unblocks writes.  Warn when rotation is enabled at all."""
         with self._session.translate("secretsmanager:DescribeSecret", f"secret {self.target}"):
             described = self._client.describe_secret(SecretId=self.target)
         stages = described.get("VersionIdsToStages") or {}
@@ -559,17 +603,40 @@ class SecretsManagerBackend(Backend):
             if "AWSPENDING" in labels and "AWSCURRENT" not in labels
         ]
         if pending:
-            raise RefusedError(
-                f"secret {self.target} is being rotated (version {pending[0]} is AWSPENDING); "
-                "a push now would be undone when the rotation finishes; nothing was changed",
-                hint="Push once the rotation has finished (or after `aws secretsmanager "
-                f"cancel-rotate-secret --secret-id {self.target}`).",
-            )
+            raise self._pending_rotation(pending[0], bool(described.get("RotationEnabled")))
         if described.get("RotationEnabled"):
             self.warnings.append(
                 f"secret {self.target} has rotation enabled: the next rotation replaces the "
                 "values it rotates, and a push during one is refused"
             )
+
+    def _pending_rotation(self, version: str, enabled: bool) -> RefusedError:
+        """The refusal for an AWSPENDING ``version``: a rotation under way (recent, with
+        rotation on) is waited for; one left behind is cleared by removing the label."""
+        created = None
+        with contextlib.suppress(RemoteError):
+            created = next(
+                (v.get("CreatedDate") for v in self._list_versions() if v["VersionId"] == version),
+                None,
+            )
+        age = _age(created)
+        if enabled and age is not None and age < ROTATION_WINDOW:
+            return RefusedError(
+                f"secret {self.target} is being rotated (version {version} became AWSPENDING "
+                f"{_minutes(age)} ago); a write now would be undone when the rotation "
+                "finishes; nothing was changed",
+                hint="Run the command again once the rotation has finished.",
+            )
+        since = f", created {_minutes(age)} ago" if age is not None else ""
+        why = "" if enabled else " (rotation is off: a cancelled rotation leaves it so)"
+        return RefusedError(
+            f"secret {self.target} has version {version} left labelled AWSPENDING by a rotation "
+            f"that failed or was cancelled{since}{why}; while it is there, a write could be "
+            "undone by the next rotation; nothing was changed",
+            hint="If no rotation is running, remove the label, then run the command again:\n"
+            f"  aws secretsmanager update-secret-version-stage --secret-id {self.target} "
+            f"--version-stage AWSPENDING --remove-from-version-id {version}",
+        )
 
     def _put_and_move(
         self, document: str, expected: str | None, token: str, label: str
@@ -623,27 +690,66 @@ class SecretsManagerBackend(Backend):
 
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+# A rotation runs its four steps (Lambda invocations of at most 15 minutes each) within the
+# hour; an AWSPENDING label older than that was left behind.
+ROTATION_WINDOW = datetime.timedelta(hours=1)
+
+
+def _age(created: datetime.datetime | None) -> datetime.timedelta | None:
+    if created is None:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=datetime.timezone.utc)
+    return max(datetime.timedelta(0), datetime.datetime.now(datetime.timezone.utc) - created)
+
+
+def _minutes(age: datetime.timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 120:
+        return text.count(minutes, "minute")
+    hours = minutes // 60
+    return text.count(hours, "hour") if hours < 48 else text.count(hours // 24, "day")
+
+
+class _Document(NamedTuple):
+    """One version's keys and values, and the JSON text of those that are not strings."""
+
+    values: dict[str, str]
+    json_texts: dict[str, str]
+
+    def __repr__(self) -> str:  # never the values
+        return f"_Document(keys={sorted(self.values)!r})"
+
+
+UNDECRYPTABLE = "cannot be decrypted: its KMS key is not usable"
+# Secrets Manager keeps about 100 versions: unlabelled ones beyond that are removed.
+MAX_VERSIONS_KEPT = 100
 
 
 def _revision(
     version: Mapping[str, Any],
-    document: tuple[dict[str, str], dict[str, str]] | None,
-    before_document: tuple[dict[str, str], dict[str, str]] | None,
+    document: _Document | str | None,
+    before_document: _Document | None,
+    against: str | None = None,
 ) -> Revision:
     base = Revision(
         version=str(version["VersionId"]),
         created=version.get("CreatedDate"),
         labels=tuple(version.get("VersionStages", ())),
     )
+    if isinstance(document, str):
+        return base._replace(known=False, unreadable=document)
     if document is None or before_document is None:
         return base._replace(known=False)
-    values = document[0]
+    values = document.values
     now, before = _typed(*document), _typed(*before_document)
     added = tuple(k for k in now if k not in before)
     changed = tuple(k for k in now if k in before and before[k] != now[k])
     removed = tuple(k for k in before if k not in now)
     shown = {k: values[k] for k in added + changed}
-    return base._replace(added=added, changed=changed, removed=removed, values=shown)
+    return base._replace(
+        added=added, changed=changed, removed=removed, values=shown, against=against
+    )
 
 
 def _typed(values: Mapping[str, str], json_texts: Mapping[str, str]) -> dict[str, str]:

@@ -79,6 +79,8 @@ def _history_document(
             "who": revision.who,
             "key": revision.key,
             "known": revision.known,
+            "unreadable": revision.unreadable,
+            "against": revision.against,
             "added": list(revision.added),
             "changed": list(revision.changed),
             "removed": list(revision.removed),
@@ -140,10 +142,17 @@ def _history_row(revision: Revision, per_key: bool) -> tuple[str, ...]:
         )
         if names
     ]
-    if not revision.known:
-        changes = "(the version before it was not read: --limit)"
+    if revision.unreadable:
+        changes = f"({revision.unreadable})"
+    elif not revision.known:
+        changes = (
+            "(what it changed is not known: the version before it was not read, see "
+            "--limit, or AWS no longer keeps it)"
+        )
     else:
         changes = "; ".join(parts) or "no key changed"
+        if revision.against:
+            changes += f" (against {revision.against[:8]}: the versions between cannot be read)"
     return (revision.version[:8], when, ",".join(revision.labels) or "-", changes)
 
 

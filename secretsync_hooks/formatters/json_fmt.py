@@ -112,6 +112,7 @@ def outcome_document(
             "plan": planned,
             "applied": applied,
             "held_back": list(outcome.held_back),
+            "tagged": list(outcome.tagged),
             "version": outcome.version,
         }
     )

@@ -214,6 +214,7 @@ def render_outcome(
     plan = outcome.plan
     if plan.is_empty:
         output.line(f"Nothing to {outcome.direction.value}: {summary_line(outcome.comparison)}")
+        _tagged(output, outcome)
         if outcome.held_back:
             output.line(_held_back_hint(workspace, outcome), err=True)
         return
@@ -238,6 +239,15 @@ def render_outcome(
     output.line(f"{done} {outcome.destination}: {'; '.join(parts) or 'nothing'}.")
     if outcome.direction is Direction.PUSH and outcome.version:
         output.line(f"Remote version now {outcome.version}.")
+    _tagged(output, outcome)
+
+
+def _tagged(output: Output, outcome: SyncOutcome) -> None:
+    if outcome.tagged:
+        output.line(
+            f"Added the tags of [parameter_store] tags to {text.keys(outcome.tagged)} (an "
+            "earlier push wrote their values but could not tag them)."
+        )
 
 
 def _held_back_hint(workspace: Workspace, outcome: SyncOutcome) -> str:
