@@ -7,7 +7,6 @@ Nothing here can reach real AWS: the credentials are fake and instance metadata 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shlex
@@ -51,33 +50,10 @@ def fail(command: str, expected: int) -> int:
 
 
 def rotate(env: dict[str, str], changes: dict[str, str]) -> None:
-    """A teammate's change in AWS, made with plain boto3."""
-    import boto3
+    """A teammate's change in AWS, made with plain boto3 (see scripts/teammate.py)."""
+    from teammate import change
 
-    client = boto3.client(
-        "secretsmanager",
-        region_name="us-east-1",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        aws_access_key_id="demo",
-        aws_secret_access_key="demo",
-    )
-    current = json.loads(
-        client.get_secret_value(SecretId="demo/production", VersionStage="AWSCURRENT")[
-            "SecretString"
-        ]
-    )
-    current.update(changes)
-    new = client.put_secret_value(SecretId="demo/production", SecretString=json.dumps(current))
-    # moto 5.2 leaves AWSCURRENT on two versions after a plain put that follows a
-    # compare-and-swap move (real AWS moves it); detach it from the others as AWS would.
-    for version in client.list_secret_version_ids(SecretId="demo/production")["Versions"]:
-        stages = version.get("VersionStages", [])
-        if version["VersionId"] != new["VersionId"] and "AWSCURRENT" in stages:
-            client.update_secret_version_stage(
-                SecretId="demo/production",
-                VersionStage="AWSCURRENT",
-                RemoveFromVersionId=version["VersionId"],
-            )
+    change(env["AWS_ENDPOINT_URL"], "secrets_manager", "demo/production", "us-east-1", changes)
 
 
 def main() -> int:

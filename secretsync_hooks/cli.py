@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,7 +20,7 @@ import click
 
 from secretsync_hooks import __version__, options
 from secretsync_hooks.error_handler import guarded
-from secretsync_hooks.errors import ExitCode
+from secretsync_hooks.errors import ExitCode, SecretSyncError
 from secretsync_hooks.phrases import phrase
 from secretsync_hooks.redact import Redactor
 
@@ -75,6 +75,7 @@ DISPLAY = (
     options.Spec(("-v", "--verbose"), "verbose", "Show unchanged keys and more detail.", flag=True),
 )
 GLOBAL = (*TARGET, FORMAT, *DISPLAY, options.TIMEOUT, options.DEBUG)
+_TARGET_FLAGS = tuple((spec.flags[-1], spec.dest) for spec in TARGET)
 _DEFAULTS = {"fmt": "table", "color": "auto"}
 
 
@@ -84,6 +85,8 @@ class Options:
 
     values: dict[str, Any] = field(default_factory=dict)
     redactor: Redactor = field(default_factory=Redactor)
+    # The root's: the options of the command that runs (for the words of its errors).
+    current: Options | None = None
 
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__.get("values", {})
@@ -98,6 +101,19 @@ class Options:
     @property
     def json(self) -> bool:
         return bool(self.fmt == "json")
+
+    def target_args(self) -> list[str]:
+        """The options given that chose the target, as words for a command to paste:
+        ``--config``, ``--env``, ``--env-file``, ``--region``, ``--profile``, ``--no-profile``."""
+        values = self.__dict__.get("values", {})
+        words: list[str] = []
+        for flag, name in _TARGET_FLAGS:
+            value = values.get(name)
+            if value is True:
+                words.append(flag)
+            elif value not in (None, False):
+                words += [flag, str(value)]
+        return words
 
     @property
     def can_prompt(self) -> bool:
@@ -118,6 +134,7 @@ class Options:
                 no_profile=bool(self.no_profile),
             )
         )
+        self.redactor.lower_min_length(config.scan_min_length)
         if config.warnings:
             from secretsync_hooks.formatters.terminal import render_warnings
 
@@ -130,9 +147,15 @@ class Options:
 
         return Output(self.color or "auto")
 
-    def policy(self, config: Config, *, keys_only: bool = False) -> ValuePolicy:
-        from secretsync_hooks.masking import ValuePolicy
+    def policy(
+        self, config: Config, *, keys_only: bool = False, keys: Iterable[str] = ()
+    ) -> ValuePolicy:
+        """What may be shown; ``keys``: the keys whose values are about to be shown, which
+        plain_keys may cover at most half of (see masking.check_plain_keys)."""
+        from secretsync_hooks.masking import ValuePolicy, check_plain_keys
 
+        if not keys_only and not self.show_values:
+            check_plain_keys(config.path, config.plain_keys, keys)
         return ValuePolicy(bool(self.show_values), config.plain_keys, no_values=keys_only)
 
 
@@ -148,6 +171,7 @@ def command_options(*specs: options.Spec) -> Callable[[F], F]:
             root: Options = ctx.find_root().obj
             merged = _merge(ctx, root, {name: kwargs.pop(name) for name in names})
             opts = Options(merged, root.redactor)
+            root.current = opts
             _setup_logging(opts)
             return func(opts, **kwargs)
 
@@ -176,14 +200,10 @@ def _merge(ctx: click.Context, root: Options, given: dict[str, Any]) -> dict[str
 def _setup_logging(opts: Options) -> None:
     if not (opts.debug or opts.verbose):
         return
-    redactor = opts.redactor
-
-    class _Redacting(logging.Formatter):
-        def format(self, record: logging.LogRecord) -> str:
-            return redactor(super().format(record))
-
+    # secretsync's own log lines are composed from names (keys, paths, counts), never values,
+    # and printed as written; only botocore's could quote one, and they are not shown.
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Redacting("secretsync: %(levelname)s: %(message)s"))
+    handler.setFormatter(logging.Formatter("secretsync: %(levelname)s: %(message)s"))
     logger = logging.getLogger("secretsync")
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if opts.debug else logging.INFO)
@@ -221,7 +241,12 @@ class _Cli(click.Group):
                 return int(ExitCode.ERROR)
             return result if isinstance(result, int) else 0
 
-        code = guarded(run, debug="--debug" in argv, redact=state.redactor, phrase=phrase)
+        def words(exc: SecretSyncError) -> None:
+            phrase(exc, (state.current or state).target_args())
+
+        # --debug is secretsync's only before `--` (after it, the words are run's command's)
+        ours = argv[: argv.index("--")] if "--" in argv else argv
+        code = guarded(run, debug="--debug" in ours, redact=state.redactor, phrase=words)
         if standalone_mode:
             sys.exit(code)
         return code

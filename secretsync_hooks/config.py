@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 from secretsync_hooks import text, trust
 from secretsync_hooks.config_schema import TABLES, lookalikes, read_config_file, validate
 from secretsync_hooks.errors import ConfigError
+from secretsync_hooks.fs import as_written
 
 CONFIG_FILENAME = ".secretsync.toml"
 BackendKind = Literal["secrets_manager", "parameter_store"]
@@ -358,12 +359,13 @@ def _env_file(
     """The .env file: one the user names may be anywhere; one the config names (or the
     default ``.env``) must resolve inside the config file's directory, symlinks followed, so
     that a repository cannot point secretsync at a file of yours elsewhere."""
+    # A path the user gives is shown as they meant it: `app/../broken.env` is `broken.env`.
     if overrides.env_file is not None:
         sources["env_file"] = "--env-file"
-        return cwd / overrides.env_file
+        return as_written(cwd / overrides.env_file)
     if (variable := _env(environ, "SECRETSYNC_ENV_FILE")) is not None:
         sources["env_file"] = "SECRETSYNC_ENV_FILE"
-        return cwd / variable
+        return as_written(cwd / variable)
     configured = layers.get(None, "env_file")
     name = str(configured[0]) if configured else DEFAULT_ENV_FILE
     sources["env_file"] = configured[1] if configured else "default"

@@ -141,16 +141,33 @@ def _three_way_entry(
     return entry(DiffState.LOCAL_DELETED)
 
 
-def plan_push(comparison: Comparison, *, prune: bool = False) -> SyncPlan:
+def plan_push(comparison: Comparison, *, prune: bool = False, force: bool = False) -> SyncPlan:
     """Send local changes to the remote.
 
     Two-way: set local-only and changed keys; with ``prune`` delete remote-only keys.
     Three-way: local modifications and additions, local deletions with ``prune``, and
-    conflicts resolved towards the local side; changes made only remotely are left alone.
+    conflicts resolved towards the local side; changes made only remotely are left alone,
+    unless ``force``: then the remote is made to hold every key of the .env with its value,
+    keys changed or deleted remotely since the last sync included (what `push --force` says).
     """
     if comparison.three_way:
-        return _plan_three_way(comparison, Direction.PUSH, prune=prune)
+        planned = _plan_three_way(comparison, Direction.PUSH, prune=prune)
+        if force:
+            planned = _with_every_local_value(comparison, planned)
+        return planned
     return _plan_two_way(comparison, Direction.PUSH, prune=prune)
+
+
+def _with_every_local_value(comparison: Comparison, planned: SyncPlan) -> SyncPlan:
+    """``planned`` plus a write of every local key whose remote value differs or is gone."""
+    ops = list(planned.ops)
+    touched = {op.key for op in ops}
+    for entry in comparison.entries:
+        if entry.key in touched or entry.local is None or entry.local == entry.remote:
+            continue
+        action = Action.ADD if entry.remote is None else Action.UPDATE
+        ops.append(KeyOp(entry.key, action, entry.local))
+    return SyncPlan(planned.direction, tuple(ops))
 
 
 def plan_pull(comparison: Comparison, *, prune: bool = False) -> SyncPlan:

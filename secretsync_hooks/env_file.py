@@ -566,12 +566,14 @@ def quoting_warnings(values: Iterable[tuple[str, str]], not_inert: Sequence[str]
     expanding = interpolation_keys(values)
     if expanding:
         warnings.append(
-            f"{key_list(expanding)} contain '${{', which python-dotenv expands by default "
+            f"{key_list(expanding)} {'contains' if len(expanding) == 1 else 'contain'} '${{', "
+            "which python-dotenv expands by default "
             "(load_dotenv(interpolate=False) keeps it literal)"
         )
     if not_inert:
         warnings.append(
-            f"{key_list(not_inert)} hold both a single quote and a '$' or backtick: no "
+            f"{key_list(not_inert)} {'holds' if len(not_inert) == 1 else 'hold'} both a single "
+            "quote and a '$' or backtick: no "
             "quoting is exact for python-dotenv and inert in a shell, so sourcing the file in "
             "a shell would expand them (python-dotenv reads them exactly)"
         )

@@ -30,15 +30,13 @@ def report(
     """Print ``exc`` for a user and return the exit code it stands for."""
     out = stream if stream is not None else sys.stderr
     if debug:
-        import traceback
-
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        out.write(redact(text))
+        out.write(_traceback(exc, redact))
     if isinstance(exc, SecretSyncError):
+        message = own_words(exc, redact)
         label = f"{exc.label}: " if exc.label else ""
-        out.write(clean(redact(f"{prog}: {label}{exc.message}\n")))
+        out.write(clean(f"{prog}: {label}{message}\n"))
         if exc.hint:
-            out.write(clean(redact(f"{exc.hint}\n")))
+            out.write(clean(f"{exc.hint}\n"))
         return int(exc.exit_code)
     if isinstance(exc, OSError) and _is_output_error(exc):
         # stdout is gone (a closed pipe) or full: say so where possible, exit 2, and stop
@@ -58,6 +56,38 @@ def report(
     if not debug:
         out.write("Rerun with --debug to see the traceback, and report it if it is a bug.\n")
     return int(ExitCode.ERROR)
+
+
+def own_words(exc: SecretSyncError, redact: Callable[[str], str]) -> str:
+    """``exc``'s message as secretsync composed it (a secret named shop/production stays
+    readable whatever values are about), with only what came from elsewhere scrubbed."""
+    message = exc.message
+    for piece in exc.untrusted:
+        message = message.replace(piece, redact(piece))
+    return message
+
+
+def _traceback(exc: BaseException, redact: Callable[[str], str]) -> str:
+    """The traceback (``--debug``), scrubbed: exception text from elsewhere may quote a
+    value; secretsync's own messages in it are kept as composed."""
+    import traceback
+
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    kept: dict[str, str] = {}
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, SecretSyncError) and str(error):
+            token = f"\0{len(kept)}\0"
+            shown = own_words(error, redact) + (f"\n{error.hint}" if error.hint else "")
+            text = text.replace(str(error), token)
+            kept[token] = shown
+        error = error.__cause__ or error.__context__
+    text = redact(text)
+    for token, shown in kept.items():
+        text = text.replace(token, shown)
+    return text
 
 
 def _is_output_error(exc: OSError) -> bool:

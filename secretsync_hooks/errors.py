@@ -35,11 +35,17 @@ class SecretSyncError(Exception):
 
     exit_code: ExitCode = ExitCode.ERROR
     label = "error"  # "secretsync: error: ..."
+    # Keys a write put in place without the config's tags (Parameter Store), for the next
+    # push to tag: set by the errors of a write that failed part-way.
+    untagged: tuple[str, ...] = ()
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # Parts of ``message`` that come from elsewhere and may quote a value (AWS's own
+        # words): the only parts a front scrubs of known values before printing.
+        self.untrusted: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message}\n{self.hint}"
@@ -93,10 +99,12 @@ class NeedsConsent(RefusedError):
     "pull".  The front says how to give consent.
     """
 
-    def __init__(self, what: str, direction: str) -> None:
+    def __init__(self, what: str, direction: str, reasons: Sequence[object] = ()) -> None:
         super().__init__(f"{what}; nothing was changed")
         self.what = what
         self.direction = direction
+        # The core's reasons (guards.Reason: a kind, its words, the keys): one hint each.
+        self.reasons = tuple(reasons)
 
 
 class Declined(RefusedError):
@@ -171,12 +179,21 @@ class PartialApplyError(SecretSyncError):
         failed: Mapping[str, str],
         not_attempted: Sequence[str],
         hints: Mapping[str, str] | None = None,
+        untagged: Mapping[str, str] | None = None,
     ) -> None:
         self.applied = tuple(applied)
         self.failed = dict(failed)
         self.not_attempted = tuple(not_attempted)
+        self.untagged = tuple(untagged or {})
         lines = [f"the write to {target} failed part-way (Parameter Store has no transactions)"]
         lines += apply_report(applied, failed, not_attempted)
+        by_reason: dict[str, list[str]] = {}
+        for key, reason in (untagged or {}).items():
+            by_reason.setdefault(reason, []).append(key)
+        lines += [
+            f"  written, but the tags not added ({reason}): {text.keys(keys)}"
+            for reason, keys in by_reason.items()
+        ]
         advice = [f"{reason}: {hint}" for reason, hint in (hints or {}).items()]
         super().__init__(
             "\n".join(lines),
@@ -207,6 +224,7 @@ class TagsNotApplied(SecretSyncError):
         result: object = None,
     ) -> None:
         self.keys = tuple(failed)
+        self.untagged = self.keys
         self.result = result
         by_reason: dict[str, list[str]] = {}
         for key, reason in failed.items():
@@ -216,17 +234,9 @@ class TagsNotApplied(SecretSyncError):
             f"could not be added to {text.count(len(failed), 'key')}:"
         ]
         lines += [f"  ({reason}): {text.keys(keys)}" for reason, keys in by_reason.items()]
+        # The front adds the command that adds them (the next push, with its options).
         advice = [f"{reason}: {hint}" for reason, hint in (hints or {}).items()]
-        super().__init__(
-            "\n".join(lines),
-            hint="\n".join(
-                [
-                    *advice,
-                    "Fix the cause and run `secretsync push` again: it adds the missing tags "
-                    "(the values are in place).",
-                ]
-            ),
-        )
+        super().__init__("\n".join(lines), hint="\n".join(advice) or None)
 
 
 def interrupted_report(
@@ -248,8 +258,9 @@ def interrupted_report(
 class LastSyncError(Exception):
     """A stored record of the last sync cannot be trusted; it is reported once and ignored.
 
-    ``reset`` is the command that clears it: ``forget`` for one record, ``forget --all``
-    when the fingerprint key itself is damaged (no record can be checked without it).
+    ``reset`` is the command that clears it: ``forget`` for one record, ``forget
+    --drop-fingerprint-key`` when the fingerprint key itself is damaged (no record can be
+    checked without it).
     """
 
     def __init__(self, message: str, *, reset: str = "secretsync forget") -> None:

@@ -25,7 +25,11 @@ class Destination:
 
     def __init__(self, config: Config, path: str, named: str, fmt: str) -> None:
         self.config = config
-        self.path = Path(path)
+        # Checked and written as one and the same path: `link/../x` is taken as written
+        # (`x`), never resolved through the link to somewhere the checks did not look.
+        from secretsync_hooks.fs import as_written
+
+        self.path = as_written(Path(path))
         self.fmt = fmt
         self._shown = f"{named} {text.shown(path)}"
 
@@ -48,7 +52,7 @@ class Destination:
                 "nothing was written",
                 hint="Name another file.",
             )
-        if not _same_file(self.path, self.config.env_file):
+        if not any(_same_file(self.path, env_file) for env_file in self._env_files()):
             return
         if self.fmt == "github":
             raise SecretSyncError(
@@ -61,6 +65,19 @@ class Destination:
             "local-only keys and comments; nothing was written",
             hint="secretsync pull writes remote values into the .env and keeps the rest.",
         )
+
+    def _env_files(self) -> list[Path]:
+        """The .env files of this config: this command's, and every environment's own."""
+        from secretsync_hooks.config import Overrides, load_config
+
+        files = [self.config.env_file]
+        for name in (None, *self.config.environments):
+            try:
+                other = load_config(Overrides(config=self.config.path, environment=name))
+            except SecretSyncError:
+                continue
+            files.append(other.env_file)
+        return files
 
     def _stays_in_the_work_tree(self) -> None:
         # A path written outside the work tree is the user's own choice, wherever it leads;

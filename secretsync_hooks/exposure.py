@@ -25,24 +25,41 @@ def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes] | No
         return None
 
 
+def _in_work_tree(directory: Path) -> bool:
+    """Whether a ``.git`` (directory or file) is at or above ``directory``."""
+    return any((folder / ".git").exists() for folder in (directory, *directory.parents))
+
+
 def _tracked_as_named(path: Path) -> bool | None:
-    """Whether git tracks ``path`` itself (a link as a link); None outside a work tree."""
+    """Whether git tracks ``path`` itself (a link as a link): False outside a work tree;
+    None when it is in one but git cannot tell (it refuses the repository, as it does one
+    another user owns, or it is not installed)."""
     directory = as_written(path).parent
     # --literal-pathspecs: a name, not a pattern
     listed = _git(directory, "--literal-pathspecs", "ls-files", "-z", "--", path.name)
-    if listed is None or listed.returncode != 0:
-        return None
+    if listed is None:  # git cannot run
+        return None if _in_work_tree(directory) else False
+    if listed.returncode != 0:
+        # A repository git will not look into (another user's: "dubious ownership") may
+        # track it; anything else git refuses is no repository at all.
+        refused = b"safe.directory" in listed.stderr or b"dubious ownership" in listed.stderr
+        return None if refused else False
     return bool(listed.stdout)
 
 
-def tracked(path: Path) -> bool:
+def tracked(path: Path) -> bool | None:
     """True when git tracks ``path``, or the file a symbolic link at ``path`` leads to: secrets
-    written there would reach the next ``git commit -a``.  False outside a work tree, or when
-    git cannot tell (not installed, an error)."""
-    if _tracked_as_named(path):
+    written there would reach the next ``git commit -a``.  False when it does not, or there is
+    no work tree; None when git cannot tell in a work tree (callers treat that as tracked:
+    a guard fails closed)."""
+    named = _tracked_as_named(path)
+    if named:
         return True
     real = Path(os.path.realpath(path))
-    return real != as_written(path) and bool(_tracked_as_named(real))
+    linked = _tracked_as_named(real) if real != as_written(path) else False
+    if linked:
+        return True
+    return None if named is None or linked is None else False
 
 
 def committable(path: Path) -> bool:
@@ -50,7 +67,9 @@ def committable(path: Path) -> bool:
     it is ignored, outside any work tree, or git cannot tell (not installed, an error)."""
     as_named = _tracked_as_named(path)
     if as_named is None:
-        return False  # not in a work tree (or no git): nothing to commit it into
+        return False  # git cannot tell: nothing it would commit, as far as anyone can say
+    if not as_named and not _in_work_tree(as_written(path).parent):
+        return False  # not in a work tree: nothing to commit it into
     if as_named or tracked(path):
         return True  # tracked: `git commit -a` takes it, whatever .gitignore says
     directory = as_written(path).parent

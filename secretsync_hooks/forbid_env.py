@@ -58,9 +58,36 @@ def _forbid_env(argv: Sequence[str] | None) -> int:
     quoted = " ".join(_shell_quote(name) for name in blocked)
     _say("Unstage them and keep them out of git:")
     _say(f"  git rm --cached -- {quoted}")
-    _say("  printf '.env\\n.env.*\\n!.env.example\\n' >> .gitignore")
+    lines = "".join(f"{line}\\n" for line in ignore_lines(blocked))
+    _say(f"  printf {_shell_quote(lines)} >> .gitignore")
     _say("An example file? Name it .env.example, or allow it: args: [--allow, NAME]")
     return int(ExitCode.DRIFT)
+
+
+# .gitignore lines that cover each kind of .env name, with the examples kept.
+_IGNORE_PATTERNS = (
+    (".env", ()),
+    (".env.*", ("!.env.example", "!.env.sample", "!.env.template")),
+    (".env-*", ()),
+    ("*.env", ("!example.env",)),
+)
+
+
+def ignore_lines(names: Sequence[str]) -> list[str]:
+    """.gitignore lines that cover every one of ``names`` (git matches a pattern without a
+    slash against the name at any depth), keeping the example files tracked."""
+    lines: dict[str, None] = {}
+    keep: dict[str, None] = {}
+    for name in names:
+        base = PurePosixPath(_normalise(name)).name
+        for pattern, examples in _IGNORE_PATTERNS:
+            if fnmatchcase(base, pattern):
+                lines.setdefault(pattern)
+                keep.update(dict.fromkeys(examples))
+                break
+        else:  # a name no pattern covers (another case, a backup copy): the name itself
+            lines.setdefault("/" + _normalise(name).replace("\\", "\\\\"))
+    return [*lines, *keep]
 
 
 def _is_env_file(name: str, allowed: Sequence[str]) -> bool:

@@ -60,19 +60,41 @@ def _scan(argv: Sequence[str] | None) -> int:
         options.DEBUG,
     ):
         spec.argparse(parser)
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="Pass when there is nothing to look for (no .env, or no value at least [scan] "
+        "min_length long), e.g. a project with no secrets yet; without it that is an error.",
+    )
     parser.add_argument("filenames", nargs="*", help="The staged files (pre-commit passes them).")
     args = parser.parse_args(argv)
     config = load_config(
         Overrides(config=args.config_path, environment=args.environment, env_file=args.env_file)
     )
+    _REDACTOR.lower_min_length(config.scan_min_length)
     for warning in config.warnings:
         say(f"warning: {warning}")
-    finder, count = finder_for(config, _REDACTOR, remote=args.remote, deadline=args.timeout)
+    finder, count = finder_for(
+        config,
+        _REDACTOR,
+        remote=args.remote,
+        deadline=args.timeout,
+        missing_ok=args.allow_empty,
+    )
+    if not finder and not args.allow_empty:
+        raise SecretSyncError(
+            f"no values to look for in {config.env_file}: none is at least [scan] min_length "
+            f"({config.scan_min_length}) characters long, so the hook would pass anything",
+            hint="If the project has no secrets yet, add --allow-empty to the hook's args.",
+        )
     result = scan(config, finder, count, args.filenames, staged=True)
+    # (a value in a path is masked where the finding is made)
     for line in findings.finding_lines(result) + findings.problem_lines(result):
-        say(_REDACTOR(line))  # a path could be named after a value
+        say(line)
+    summary = findings.summary(result)
+    if summary and (result.findings or result.unreadable):
+        say(summary)
     if result.findings or result.unreadable:
-        say(findings.summary(result))
         say("To commit anyway (not recommended): SKIP=secretsync-scan git commit ...")
     return findings.exit_code(result)
 
@@ -147,25 +169,34 @@ def _check(argv: Sequence[str] | None, hook_id: str, git_command: str) -> int:
 
 def _check_at_once(found: list[Target], args: argparse.Namespace, skip: str) -> int:
     """Check every target in its own thread (each with its own AWS session), within one
-    overall deadline; print their reports in order; the worst exit code."""
+    overall deadline, credentials included; print their reports in order; the worst exit
+    code."""
+    import time
+
     from secretsync_hooks.backends.aws import HOOK_DEADLINE, deadline_for, forget_shared_credentials
 
     seconds = args.timeout or deadline_for(HOOK_DEADLINE)
-    _share_credentials(found, args, seconds)
+    until = time.monotonic() + seconds
+    failed = _share_credentials(found, args, seconds)
     try:
-        return _each_at_once(found, args, skip, seconds)
+        return _each_at_once(found, args, skip, seconds, until, failed)
     finally:
         forget_shared_credentials()
 
 
-def _share_credentials(found: list[Target], args: argparse.Namespace, seconds: float) -> None:
+def _share_credentials(
+    found: list[Target], args: argparse.Namespace, seconds: float
+) -> dict[int, SecretSyncError]:
     """Resolve each profile's credentials once, before the threads start: with an MFA
-    profile, one code then serves every target (each thread would ask for its own)."""
+    profile, one code then serves every target (each thread would ask for its own).  The
+    targets whose profile could not be resolved, with why: they are reported as such, not
+    tried again by each thread."""
     from secretsync_hooks.backends.aws import share_credentials
     from secretsync_hooks.config import Overrides, load_config
 
     profiles: dict[str | None, str | None] = {}
-    for target in found:
+    of_target: dict[int, str | None] = {}
+    for index, target in enumerate(found):
         try:
             config = load_config(
                 Overrides(config=target.config or args.config_path, environment=target.environment)
@@ -173,32 +204,44 @@ def _share_credentials(found: list[Target], args: argparse.Namespace, seconds: f
         except SecretSyncError:
             continue  # the target's own check reports it
         profiles.setdefault(config.profile, config.region)
-    share_credentials(profiles, seconds)
+        of_target[index] = config.profile
+    failed = share_credentials(profiles, seconds)
+    return {index: failed[profile] for index, profile in of_target.items() if profile in failed}
 
 
-def _each_at_once(found: list[Target], args: argparse.Namespace, skip: str, seconds: float) -> int:
+def _each_at_once(
+    found: list[Target],
+    args: argparse.Namespace,
+    skip: str,
+    seconds: float,
+    until: float,
+    failed: dict[int, SecretSyncError],
+) -> int:
     import io
     import time
 
     reports: dict[int, tuple[int, str]] = {}
+    left = max(until - time.monotonic(), 0.1)  # what the credentials left of the deadline
 
     def work(index: int, target: Target) -> None:
         _local.stream = io.StringIO()
-        code = _check_one(target, args, skip)
+        code = _check_one(target, args, skip, deadline=left)
         reports[index] = (code, _local.stream.getvalue())
 
     threads = [
         threading.Thread(target=work, args=(index, target), daemon=True)
         for index, target in enumerate(found)
+        if index not in failed
     ]
     for thread in threads:
         thread.start()
-    until = time.monotonic() + seconds + _GRACE
     for thread in threads:
-        thread.join(max(0.0, until - time.monotonic()))
+        thread.join(max(0.0, until + _GRACE - time.monotonic()))
     codes = []
     for index, target in enumerate(found):
-        if index in reports:
+        if index in failed:
+            code = _failed(failed[index], args, target, skip)
+        elif index in reports:
             code, output = reports[index]
             sys.stdout.write(output)
         else:
@@ -208,11 +251,21 @@ def _each_at_once(found: list[Target], args: argparse.Namespace, skip: str, seco
     return max(codes)
 
 
+def _failed(exc: SecretSyncError, args: argparse.Namespace, target: Target, skip: str) -> int:
+    """A target whose credentials could not be resolved, reported as its own check would."""
+    if isinstance(exc, AwsUnavailableError):
+        return _unavailable(exc, args, target.label, skip)
+    prog = f"secretsync {target.label.strip()}" if target.label else "secretsync"
+    return report(exc, debug=args.debug, prog=prog, stream=sys.stdout, redact=_REDACTOR)
+
+
 # Beyond the deadline, how long to wait for a target's own deadline error to arrive.
 _GRACE = 2.0
 
 
-def _check_one(target: Target, args: argparse.Namespace, skip: str) -> int:
+def _check_one(
+    target: Target, args: argparse.Namespace, skip: str, *, deadline: float | None = None
+) -> int:
     from secretsync_hooks.backends.aws import HOOK_DEADLINE, deadline_for
     from secretsync_hooks.config import Overrides, load_config
     from secretsync_hooks.sync import check
@@ -226,9 +279,10 @@ def _check_one(target: Target, args: argparse.Namespace, skip: str) -> int:
                 env_file=args.env_file,
             )
         )
+        _REDACTOR.lower_min_length(config.scan_min_length)
         for warning in config.warnings:
             say(f"secretsync: {label}warning: {warning}")
-        deadline = args.timeout or deadline_for(HOOK_DEADLINE)
+        deadline = deadline or args.timeout or deadline_for(HOOK_DEADLINE)
         workspace, comparison = check(
             config, _REDACTOR, keys_only=args.keys_only, deadline=deadline
         )
@@ -237,7 +291,7 @@ def _check_one(target: Target, args: argparse.Namespace, skip: str) -> int:
     except Exception as exc:
         prog = f"secretsync {label.strip()}" if label else "secretsync"
         if isinstance(exc, SecretSyncError):
-            phrase(exc)
+            phrase(exc, _target_args(target, args))
         return report(exc, debug=args.debug, prog=prog, stream=_stream(), redact=_REDACTOR)
     return _verdict(workspace, comparison, target, args, skip)
 
@@ -267,18 +321,24 @@ def _verdict(
 ) -> int:
     from secretsync_hooks.formatters.hook import render_drift, render_in_sync
 
-    label, environment = target.label, target.environment
+    label = target.label
     for warning in workspace.warnings:
         say(f"secretsync: {label}warning: {warning}")
     if comparison.in_sync:
         say(render_in_sync(workspace, comparison, label))
         return int(ExitCode.OK)
-    extra = ["--config", str(target.config)] if target.config else []
-    extra += ["--env", environment] if environment else []
+    say(render_drift(workspace, comparison, label, _target_args(target, args), skip=skip))
+    return int(ExitCode.DRIFT)
+
+
+def _target_args(target: Target, args: argparse.Namespace) -> list[str]:
+    """The options that chose ``target``, for the commands a message proposes."""
+    config = target.config or args.config_path
+    extra = ["--config", str(config)] if config else []
+    extra += ["--env", target.environment] if target.environment else []
     if args.env_file:
         extra += ["--env-file", str(args.env_file)]
-    say(render_drift(workspace, comparison, label, extra, skip=skip))
-    return int(ExitCode.DRIFT)
+    return extra
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from secretsync_hooks.fs import FileProblem, read_regular, write_atomic
 FORMAT = 2  # 2: bound to a pairing (env file, backend, target, region, identity)
 KEY_BYTES = 32
 MAX_BYTES = 16 * 1024 * 1024
-_RESET_ALL = "secretsync forget --all"
+_RESET_KEY = "secretsync forget --drop-fingerprint-key"
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
@@ -91,9 +91,6 @@ class LastSync(NamedTuple):
     # The remote's identity as AWS reported it when the record was made (an ARN, which
     # carries the account and region): a same-named secret elsewhere is another remote.
     identity: str | None = None
-    # Keys whose values a push wrote but could not tag (Parameter Store): the next push
-    # adds their tags.
-    untagged: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # fingerprints stay out of logs too
         return (
@@ -125,10 +122,19 @@ def git_dir(start: Path, environ: Mapping[str, str] | None = None) -> Path | Non
                 target = Path(text.split(":", 1)[1].strip())
                 resolved = target if target.is_absolute() else (directory / target).resolve()
                 trust.check_found(resolved, "git directory", environ)
-                return resolved
+                # Only what git itself takes for a git directory (HEAD, and objects or the
+                # commondir of a worktree): a gitdir: naming any other folder of the
+                # user's must not make records land there.
+                return resolved if _is_git_directory(resolved) else None
         if directory.parent == directory:
             return None
         directory = directory.parent
+
+
+def _is_git_directory(path: Path) -> bool:
+    return (path / "HEAD").is_file() and (
+        (path / "objects").is_dir() or (path / "commondir").is_file()
+    )
 
 
 def work_tree(config: Config) -> Path:
@@ -183,6 +189,9 @@ class LastSyncStore:
         label = re.sub(r"[^A-Za-z0-9_.-]", "_", config.environment or "default")[:40]
         self._prefix = f"base-{label}-{slot}-"
         self.path = self.directory / f"{self._prefix}{pair}.json"
+        # Keys a write put in place without the config's tags (Parameter Store), which the
+        # next push adds: beside the record, of the same pairing, apart from its agreement.
+        self.untagged_path = self.directory / f"untagged-{label}-{slot}-{pair}.json"
         self._key_directory = user_state_dir(environ)
         self._key_path = self._key_directory / "key"
         self._key: bytes | None = None
@@ -200,15 +209,15 @@ class LastSyncStore:
             return self._create_key()
         except (FileProblem, UnicodeDecodeError) as exc:
             raise LastSyncError(
-                f"cannot read {self._key_path}: {_reason(exc)}", reset=_RESET_ALL
+                f"cannot read {self._key_path}: {_reason(exc)}", reset=_RESET_KEY
             ) from None
         try:
             key = bytes.fromhex(text)
         except ValueError:
-            raise LastSyncError(f"{self._key_path} is not a hex key", reset=_RESET_ALL) from None
+            raise LastSyncError(f"{self._key_path} is not a hex key", reset=_RESET_KEY) from None
         if len(key) != KEY_BYTES:
             raise LastSyncError(
-                f"{self._key_path} holds a key of the wrong length", reset=_RESET_ALL
+                f"{self._key_path} holds a key of the wrong length", reset=_RESET_KEY
             )
         self._key = key
         return key
@@ -307,10 +316,9 @@ class LastSyncStore:
         versions: Mapping[str, str],
         remote_version: str | None,
         identity: str | None,
-        untagged: tuple[str, ...] = (),
     ) -> None:
         _own_directory(self.directory)
-        document: dict[str, Any] = {
+        document = {
             "format": FORMAT,
             "key_id": self.key_id(),
             "config": str(self.config.path.resolve()),
@@ -324,13 +332,35 @@ class LastSyncStore:
                 for key, fp in sorted(fingerprints.items())
             },
         }
-        if untagged:
-            document["untagged"] = sorted(untagged)
         data = (json.dumps(document, indent=1) + "\n").encode()
         try:
             write_atomic(self.path, data, mode=0o600, follow_symlinks=False)
         except FileProblem as exc:
             raise LastSyncError(f"cannot write {self.path}: {exc}") from None
+
+    # -- keys written without their tags ------------------------------------------------------
+    def untagged(self) -> tuple[str, ...]:
+        """The keys an earlier write left without the config's tags (none if unreadable:
+        the worst a lost list costs is tags that the next write of those keys adds)."""
+        try:
+            _, raw = read_regular(self.untagged_path, limit=MAX_BYTES, follow_symlinks=False)
+            keys = json.loads(raw.decode("utf-8")).get("keys", [])
+        except (FileNotFoundError, FileProblem, OSError, ValueError, AttributeError):
+            return ()
+        return tuple(k for k in keys if isinstance(k, str)) if isinstance(keys, list) else ()
+
+    def set_untagged(self, keys: tuple[str, ...]) -> None:
+        """Remember ``keys`` as written without their tags (none: forget the list)."""
+        if not keys:
+            self.untagged_path.unlink(missing_ok=True)
+            return
+        _own_directory(self.directory)
+        document = {"format": FORMAT, "keys": sorted(set(keys))}
+        try:
+            data = (json.dumps(document) + "\n").encode()
+            write_atomic(self.untagged_path, data, mode=0o600, follow_symlinks=False)
+        except FileProblem as exc:
+            raise LastSyncError(f"cannot write {self.untagged_path}: {exc}") from None
 
     def forget(self) -> bool:
         """Drop the record of this pairing; whether there was one."""
@@ -341,19 +371,27 @@ class LastSyncStore:
         return True
 
     def forget_all(self) -> int:
-        """Drop every record of this repository, and the fingerprint key; how many records.
-
-        The key is the user's (one for every repository): records elsewhere made with it
-        are then recognised as made under another key, and compared two-way until re-made.
-        """
+        """Drop every record of this repository (not the fingerprint key); how many."""
         count = 0
         if self.directory.is_dir():
             for path in self.directory.glob("base-*.json"):
                 path.unlink(missing_ok=True)
                 count += 1
+            for path in self.directory.glob("untagged-*.json"):
+                path.unlink(missing_ok=True)
+        return count
+
+    def drop_key(self) -> bool:
+        """Drop the fingerprint key; whether there was one.
+
+        The key is the user's, one for every repository: every record made with it, in any
+        repository, is then recognised as made under another key and ignored (compared
+        two-way) until the next sync there records a new one.
+        """
+        existed = self._key_path.exists()
         self._key_path.unlink(missing_ok=True)
         self._key = None
-        return count
+        return existed
 
 
 def _digest(*parts: str) -> str:
@@ -395,9 +433,6 @@ def _parse(data: Any) -> LastSync:
         fingerprints[key] = fingerprint
         if item.get("version") is not None:
             versions[key] = str(item["version"])
-    untagged = data.get("untagged", [])
-    if not isinstance(untagged, list) or not all(isinstance(k, str) for k in untagged):
-        raise TypeError("bad untagged")
     recorded = datetime.datetime.fromisoformat(data["recorded_at"])
     remote_version = data.get("remote_version")
     return LastSync(
@@ -407,7 +442,6 @@ def _parse(data: Any) -> LastSync:
         versions=versions,
         pairing=pairing,
         identity=identity,
-        untagged=tuple(untagged),
     )
 
 

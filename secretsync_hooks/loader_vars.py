@@ -187,6 +187,57 @@ TABLE = (
     "LDFLAGS",
     "MAKEFILES",
     "MAKEFLAGS",
+    # .NET loads the assemblies of DOTNET_STARTUP_HOOKS into every program, and a profiler
+    # library where CoreCLR's and the .NET Framework's profiling variables say.
+    "DOTNET_STARTUP_HOOKS",
+    "DOTNET_ADDITIONAL_DEPS",
+    "CORECLR_*",
+    "COR_ENABLE_PROFILING",
+    "COR_PROFILER*",
+    # Tools' own start-up settings that run commands: tar's options (--checkpoint-action=
+    # exec=), vi's start-up commands and rc files, psql's and mercurial's rc files (\! and
+    # hooks), the remote shell of rsync and cvs, gnupg's home (its pinentry program), wget's
+    # and curl's rc files, screen's.
+    "TAR_OPTIONS",
+    "VIMINIT",
+    "GVIMINIT",
+    "EXINIT",
+    "MYVIMRC",
+    "PSQLRC",
+    "HGRCPATH",
+    "RSYNC_RSH",
+    "CVS_RSH",
+    "GNUPGHOME",
+    "WGETRC",
+    "CURL_HOME",
+    "SCREENRC",
+    # Where the command's connections go, and whom it trusts there: a proxy or a certificate
+    # authority of the repository's would see (and a key log would record) whatever the
+    # command sends, its credentials included; AWS SDKs send theirs to AWS_ENDPOINT_URL*.
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "FTP_PROXY",
+    "NO_PROXY",
+    "SSLKEYLOGFILE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "NODE_TLS_REJECT_UNAUTHORIZED",
+    "PYTHONHTTPSVERIFY",
+    "AWS_CA_BUNDLE",
+    "AWS_ENDPOINT_URL*",
+    # Where package managers fetch the code they install and run: pip's and uv's indexes and
+    # config files, go's module proxy and checksum database.
+    "PIP_*",
+    "UV_*",
+    "GOPROXY",
+    "GONOSUMDB",
+    "GONOSUMCHECK",
+    "GOINSECURE",
+    "GOPRIVATE",
 )
 NAMES = frozenset(entry for entry in TABLE if not entry.endswith("*"))
 PREFIXES = tuple(entry[:-1] for entry in TABLE if entry.endswith("*"))

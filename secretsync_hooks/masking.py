@@ -49,7 +49,7 @@ def check_plain_keys(config_path: Path, patterns: tuple[str, ...], keys: Iterabl
     every = len(plain) == total
     raise ConfigError(
         f"{config_path}: plain_keys match {len(plain)} of the {total} keys here "
-        f"({text.keys(plain)}), which would show {'every' if every else 'most'} secret value "
+        f"({text.keys(plain)}), which would show {'every value' if every else 'most values'} "
         "unmasked; nothing was shown",
         hint="List only keys whose values are not secret (e.g. LOG_LEVEL, APP_ENV); a "
         "plain_keys set may cover at most half of the keys (and never all of them).",

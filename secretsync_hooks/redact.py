@@ -1,9 +1,14 @@
-"""Last line of defence: scrub known secret values from text before it reaches a user.
+"""Last line of defence: scrub known secret values from text that may carry them.
 
-Messages are written never to carry values in the first place; this catches what a third party
-puts in an exception (botocore's ParamValidationError, for one, quotes the parameter's value),
-in a traceback asked for with ``--debug``, or in a debug log line.  Each front (the CLI, a hook)
-owns one :class:`Redactor`; the sync core registers every value it reads into it.
+Messages secretsync composes from names it knows (secret names, paths, endpoints, regions,
+key names, commands, environment names) never carry values, and are never scrubbed: with
+``APP_ENV=production`` in the .env, ``secret shop/production`` must still read as written.
+What is scrubbed is text from elsewhere that may quote a value: AWS's own words relayed in a
+message (:attr:`~secretsync_hooks.errors.SecretSyncError.untrusted`), an unexpected
+exception's text, a traceback asked for with ``--debug``, a debug log line.  There, every
+whole value of at least ``[scan] min_length`` characters (the leak guard's threshold: shorter
+values are ordinary words) is replaced by the mask the tables use.  Each front (the CLI, a
+hook) owns one :class:`Redactor`; the sync core registers every value it reads into it.
 """
 
 from __future__ import annotations
@@ -11,19 +16,32 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-REDACTED = "****"
-_MIN_LENGTH = 3  # shorter values are too common in ordinary text to scrub without garbling it
+from secretsync_hooks.masking import MASK
+
+DEFAULT_MIN_LENGTH = 8  # the default of [scan] min_length
 
 
 class Redactor:
     """The values one command has read, and the text they must be scrubbed from."""
 
-    def __init__(self) -> None:
+    def __init__(self, min_length: int = DEFAULT_MIN_LENGTH) -> None:
         self._values: set[str] = set()
         self._pieces: list[str] | None = None
+        self._min_length = min_length
+
+    @property
+    def min_length(self) -> int:
+        return self._min_length
+
+    def lower_min_length(self, length: int) -> None:
+        """Scrub values down to ``length`` characters (a config's ``[scan] min_length``; with
+        several configs, the lowest)."""
+        if length < self._min_length:
+            self._min_length = length
+            self._pieces = None
 
     def register(self, values: Iterable[str]) -> None:
-        self._values.update(v for v in values if len(v) >= _MIN_LENGTH)
+        self._values.update(v for v in values if v)
         self._pieces = None
 
     def __call__(self, text: str) -> str:
@@ -32,7 +50,7 @@ class Redactor:
         and line by line."""
         for piece in self._all_pieces():
             if piece in text:
-                text = text.replace(piece, REDACTED)
+                text = text.replace(piece, MASK)
         return text
 
     def _all_pieces(self) -> list[str]:
@@ -45,6 +63,8 @@ class Redactor:
                     json.dumps(value, ensure_ascii=False)[1:-1],
                 ):
                     pieces.add(form)
-                    pieces.update(p for p in form.splitlines() if len(p.strip()) >= _MIN_LENGTH)
-            self._pieces = sorted(pieces, key=len, reverse=True)
+                    pieces.update(line.strip() for line in form.splitlines())
+            self._pieces = sorted(
+                (p for p in pieces if len(p) >= self._min_length), key=len, reverse=True
+            )
         return self._pieces

@@ -77,5 +77,13 @@ def known_keys(config: Config, redactor: Redactor) -> set[str]:
 
 def apply(planned: Planned, progress: Progress | None = None) -> ApplyResult:
     """Write ``planned``; a key (Parameter Store) or the secret (Secrets Manager) changed since
-    it was read is refused, not overwritten."""
-    return planned.backend.restore(planned.rollback, planned.snapshot, progress)
+    it was read is refused, not overwritten.  Keys written without their tags are noted for
+    the next push of this environment to tag."""
+    from secretsync_hooks.workspace import remember_untagged
+
+    try:
+        return planned.backend.restore(planned.rollback, planned.snapshot, progress)
+    except SecretSyncError as exc:
+        if exc.untagged:
+            remember_untagged(planned.config, exc.untagged)
+        raise

@@ -225,7 +225,16 @@ def git_output(*args: str, cwd: str | None = None) -> bytes:
 
 def _failed(command: str, stderr: bytes, code: int) -> GitError:
     detail = os.fsdecode(stderr).strip().splitlines()
-    return GitError(
-        f"git {command} failed: {detail[0] if detail else code}",
+    said = detail[0] if detail else str(code)
+    if "not a git repository" in said or "unknown option `cached'" in said:
+        # (outside a repository, `git diff` runs as plain diff and knows no --cached)
+        return GitError(
+            "--staged reads what is staged in a git work tree, and this is not in one",
+            hint="Run it inside the repository, or leave --staged out to scan the files.",
+        )
+    error = GitError(
+        f"git {command} failed: {said}",
         hint="--staged reads the index: run it inside a git work tree.",
     )
+    error.untrusted = (said,)  # git's words can name a path that holds a value
+    return error

@@ -34,13 +34,27 @@ class Result(NamedTuple):
 
 
 def finder_for(
-    config: Config, redactor: Redactor, *, remote: bool = False, deadline: float | None = None
+    config: Config,
+    redactor: Redactor,
+    *,
+    remote: bool = False,
+    deadline: float | None = None,
+    missing_ok: bool = False,
 ) -> tuple[Finder, int]:
     """The automaton over the values of the .env (and, ``remote``, of the remote), and how
-    many values it looks for."""
+    many values it looks for.  A missing .env is an error unless ``missing_ok`` or
+    ``remote``: a typo in --env-file must not turn the guard off."""
     from secretsync_hooks.env_file import EnvFile
+    from secretsync_hooks.errors import EnvFileMissing
 
-    local = EnvFile.load(config.env_file, missing_ok=True).values()
+    document = EnvFile.load(config.env_file, missing_ok=True)
+    if not document.existed and not (missing_ok or remote):
+        raise EnvFileMissing(
+            f"{config.env_file} does not exist: there are no values to look for",
+            hint="Name the .env with --env-file, run `secretsync pull` to fetch it, or pass "
+            "--remote to look for the values in AWS.",
+        )
+    local = document.values()
     redactor.register(local.values())
     sets = [local]
     if remote:
@@ -102,7 +116,7 @@ class Excluded:
             return path not in tracked
         from secretsync_hooks.exposure import tracked as git_tracks
 
-        return not git_tracks(Path(path))
+        return git_tracks(Path(path)) is False  # git cannot tell: scanned, as if tracked
 
     def refused(self, what: str) -> ConfigError:
         globs = ", ".join(f'"{text.shown(glob)}"' for glob in self.globs)

@@ -10,7 +10,6 @@ from typing import NamedTuple
 from secretsync_hooks import text
 from secretsync_hooks.config import Config
 from secretsync_hooks.errors import ConfigError, RemoteError, SecretSyncError
-from secretsync_hooks.masking import check_plain_keys
 from secretsync_hooks.redact import Redactor
 
 
@@ -42,7 +41,6 @@ def read_values(
         if not local.existed:
             warnings.append(f"{config.env_file} does not exist; using the remote's values only")
         values.update(local.values())
-    check_plain_keys(config.path, config.plain_keys, values)
     return Values(values, warnings)
 
 

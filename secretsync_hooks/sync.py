@@ -26,13 +26,16 @@ from secretsync_hooks.errors import (
     EnvFileError,
     NeedsConsent,
     NothingToPull,
+    PartialApplyError,
     TagsNotApplied,
+    WriteConflict,
 )
 from secretsync_hooks.fs import as_written, leads_outside
+from secretsync_hooks.guards import Reason
 from secretsync_hooks.last_sync import work_tree
 from secretsync_hooks.models import Action, Direction, SyncPlan
 from secretsync_hooks.redact import Redactor
-from secretsync_hooks.workspace import Workspace, open_workspace, record
+from secretsync_hooks.workspace import Workspace, open_workspace, record, remember_untagged
 
 log = logging.getLogger("secretsync")
 
@@ -45,7 +48,7 @@ def check(
 ) -> tuple[Workspace, Comparison]:
     """Both sides read and compared; a comparison of values in agreement is recorded as the
     last sync (key names alone are not agreement)."""
-    workspace = open_workspace(config, redactor, deadline=deadline)
+    workspace = open_workspace(config, redactor, deadline=deadline, keys_only=keys_only)
     comparison = workspace.compare(keys_only=keys_only)
     if comparison.in_sync and not comparison.keys_only:
         values = workspace.local.values()
@@ -65,8 +68,8 @@ class SyncOutcome(NamedTuple):
     result: ApplyResult | None = None
     # Keys that only --prune would remove at the destination (deleted locally, for a push).
     held_back: tuple[str, ...] = ()
-    # Why the plan needs consent (--force, or a yes at the prompt); None when it does not.
-    refusal: str | None = None
+    # Why the plan needs consent (--force, or a yes at the prompt); empty when it does not.
+    reasons: tuple[Reason, ...] = ()
     # Keys an earlier push wrote but could not tag: this push adds their tags.
     retag: tuple[str, ...] = ()
     tagged: tuple[str, ...] = ()  # the keys it tagged
@@ -75,15 +78,22 @@ class SyncOutcome(NamedTuple):
     def version(self) -> str | None:
         return self.result.version if self.result else None
 
+    @property
+    def refusal(self) -> str | None:
+        """Why the plan needs consent, in words; None when it does not."""
+        return "; ".join(reason.text for reason in self.reasons) or None
 
-def prepare(workspace: Workspace, direction: Direction, *, prune: bool = False) -> SyncOutcome:
+
+def prepare(
+    workspace: Workspace, direction: Direction, *, prune: bool = False, force: bool = False
+) -> SyncOutcome:
     """The plan of a push or pull, checked against what AWS would accept, and whether it
     needs consent; nothing is written."""
     from secretsync_hooks.guards import destination, refusal
 
     comparison = workspace.compare()
     if direction is Direction.PUSH:
-        planned = plan_push(comparison, prune=prune)
+        planned = plan_push(comparison, prune=prune, force=force)
         workspace.backend.validate(planned, workspace.snapshot)
         workspace.note(workspace.backend.warnings)
     else:
@@ -102,17 +112,16 @@ def prepare(workspace: Workspace, direction: Direction, *, prune: bool = False) 
             for op in planner(comparison, prune=True).of(Action.DELETE)
             if op.key not in planned_keys
         )
-    last = workspace.last_sync
     retag: tuple[str, ...] = ()
-    if direction is Direction.PUSH and last is not None:
-        retag = tuple(k for k in last.untagged if k in workspace.snapshot.values)
+    if direction is Direction.PUSH and workspace.records is not None:
+        retag = tuple(k for k in workspace.records.untagged() if k in workspace.snapshot.values)
     return SyncOutcome(
         direction,
         comparison,
         planned,
         destination(workspace, direction),
         held_back=held_back,
-        refusal=refusal(workspace, comparison, planned),
+        reasons=refusal(workspace, comparison, planned),
         retag=retag,
     )
 
@@ -125,7 +134,7 @@ def require_consent(outcome: SyncOutcome, *, force: bool, confirm: Confirm | Non
     keep = "your values" if outcome.direction is Direction.PUSH else "the values in AWS"
     question = f"{what}. {outcome.direction.value.capitalize()} anyway, keeping {keep}?"
     if confirm is None:
-        raise NeedsConsent(what, outcome.direction.value)
+        raise NeedsConsent(what, outcome.direction.value, outcome.reasons)
     if not confirm(question):
         raise Declined
 
@@ -149,7 +158,7 @@ def apply(
             remote_after = dict(workspace.snapshot.values)
         done = True
         with interrupts.critical(deliver=False):
-            record(workspace, workspace.local.values(), remote_after, result, untagged=())
+            record(workspace, workspace.local.values(), remote_after, result)
     except KeyboardInterrupt:
         if not done:
             raise
@@ -159,38 +168,45 @@ def apply(
 def _push(
     workspace: Workspace, outcome: SyncOutcome, progress: Progress | None
 ) -> tuple[ApplyResult, tuple[str, ...]]:
-    """Write the plan, then add the tags an earlier push could not; what was written and the
-    keys tagged.  Values written without their tags are recorded as agreed, with the keys
-    still to tag, before :class:`TagsNotApplied` goes on to the user."""
+    """Write the plan, then add the tags an earlier write could not; what was written and
+    the keys tagged.  Keys written without their tags are noted for the next push (values
+    written are recorded as agreed first) before the error goes on to the user."""
     backend = workspace.backend
+    config = workspace.config
     planned = {op.key for op in outcome.plan.ops}
-    retag = [key for key in outcome.retag if key not in planned]
+    retag = tuple(key for key in outcome.retag if key not in planned)
     try:
         try:
             result = backend.apply(outcome.plan, workspace.snapshot, progress)
-        except TagsNotApplied as exc:
-            exc.keys = (*exc.keys, *retag)  # not attempted: still to tag
+        except (TagsNotApplied, PartialApplyError, WriteConflict) as exc:
+            untagged = (*exc.untagged, *retag)  # the earlier ones were not attempted
+            if untagged:
+                remember_untagged(config, untagged)
+            if isinstance(exc, TagsNotApplied):
+                _record_written(workspace, outcome, exc)
             raise
         try:
-            return result, backend.apply_tags(retag)
+            tagged = backend.apply_tags(retag)
         except TagsNotApplied as exc:
+            remember_untagged(config, exc.untagged, replace=True)
             exc.result = result
+            _record_written(workspace, outcome, exc)
             raise
-    except TagsNotApplied as exc:
-        written = exc.result if isinstance(exc.result, ApplyResult) else ApplyResult()
-        with interrupts.critical(deliver=False):
-            record(
-                workspace,
-                workspace.local.values(),
-                outcome.plan.applied_to(workspace.snapshot.values),
-                written,
-                untagged=exc.keys,
-            )
-        raise
+        if outcome.retag:
+            remember_untagged(config, (), replace=True)
+        return result, tagged
     finally:
         # What the backend learnt while writing (rotation enabled, a label it could not
         # remove) is reported whatever the outcome.
         workspace.note(backend.warnings)
+
+
+def _record_written(workspace: Workspace, outcome: SyncOutcome, exc: TagsNotApplied) -> None:
+    """The values of a write whose tags failed are in place: record them as agreed."""
+    written = exc.result if isinstance(exc.result, ApplyResult) else ApplyResult()
+    with interrupts.critical(deliver=False):
+        remote_after = outcome.plan.applied_to(workspace.snapshot.values)
+        record(workspace, workspace.local.values(), remote_after, written)
 
 
 def _write_local(workspace: Workspace, plan: SyncPlan) -> ApplyResult:
@@ -216,11 +232,27 @@ def check_destination(workspace: Workspace, *, allow_tracked: bool = False) -> N
     file git tracks (the next ``git commit -a`` would publish them), unless ``allow_tracked``."""
     path = workspace.config.env_file
     _check_writable(workspace, path, warn=False)
+    from secretsync_hooks.exposure import committable, tracked
+
     if allow_tracked:
         return
-    from secretsync_hooks.exposure import tracked
 
-    if tracked(path):
+    known = tracked(path)
+    if known is None:
+        raise EnvFileError(
+            f"git cannot tell whether {path} is tracked (it refuses the repository, as it does "
+            "one another user owns, or it cannot run); nothing was written",
+            hint="Run `git status` to see why, or pass --allow-tracked if that file may hold "
+            "secrets.",
+        )
+    if not known and committable(path):
+        workspace.note(
+            [
+                f"{path} is in a git work tree and not ignored: `git add` would commit the "
+                "secrets written into it; add it to .gitignore"
+            ]
+        )
+    if known:
         real = Path(os.path.realpath(path))
         which = f" (a symbolic link to {real})" if real != as_written(path) else ""
         raise EnvFileError(

@@ -16,12 +16,15 @@ from collections.abc import Iterable
 # C0 and C1 controls, DEL, line/paragraph separators, bidi controls, lone surrogates: all
 # of them are outside str.isprintable(), which lets the common case skip the (slow to
 # compile) expressions below.
+# Zero-width characters (U+200B-U+200D, U+2060-U+2064, U+FEFF) too: `LD_PRELOAD\u200b` must
+# not read as `LD_PRELOAD`.
 _UNSAFE = (
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069"
+    "\ufeff\ud800-\udfff]"
 )
 _UNSAFE_IN_LINES = (
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-    "\ud800-\udfff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e"
+    "\u2060-\u2069\ufeff\ud800-\udfff]"
 )
 
 
@@ -64,3 +67,8 @@ def clean(line: str) -> str:
 def count(number: int, noun: str, plural: str | None = None) -> str:
     """``1 key``, ``2 keys``."""
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def agree(number: int, one: str, many: str) -> str:
+    """The word that agrees with ``number`` things: ``agree(1, "holds", "hold")``."""
+    return one if number == 1 else many

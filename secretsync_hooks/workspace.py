@@ -13,7 +13,6 @@ from secretsync_hooks.differ import Comparison, compare, compare_three_way
 from secretsync_hooks.env_file import EnvFile
 from secretsync_hooks.errors import EnvFileError, LastSyncError
 from secretsync_hooks.last_sync import LastSync, LastSyncStore
-from secretsync_hooks.masking import check_plain_keys
 from secretsync_hooks.redact import Redactor
 from secretsync_hooks.remote import read_remote
 
@@ -49,6 +48,10 @@ class Workspace:
     def remote_name(self) -> str:
         return self.config.remote_name
 
+    def keys(self) -> set[str]:
+        """Every key of both sides."""
+        return {*self.local.keys(), *self.snapshot.values}
+
     @property
     def paced_writes(self) -> bool:
         """Whether writes go one key at a time, paced (worth a progress bar)."""
@@ -80,6 +83,7 @@ def open_workspace(
     *,
     require_local: bool = False,
     deadline: float | None = None,
+    keys_only: bool = False,
 ) -> Workspace:
     """Read the local file (first: it fails fast without a network) and then the remote,
     registering every value read with ``redactor``.
@@ -94,9 +98,11 @@ def open_workspace(
         warnings.append(f"{config.env_file} does not exist yet; every remote key is remote-only")
     log.debug("read %d keys from %s", len(local.keys()), config.env_file)
     backend, snapshot, session, seconds = read_remote(config, redactor, deadline)
-    check_plain_keys(config.path, config.plain_keys, [*local.keys(), *snapshot.values])
     workspace = Workspace(config, local, backend, snapshot, session, seconds)
     workspace.note(warnings + backend.warnings + list(snapshot.warnings))
+    if not keys_only:  # an example file's placeholders are not values to push
+        # Said before a push is tried: what the remote could not hold of what it would send.
+        workspace.note(backend.cannot_hold(local.values(), snapshot))
     _attach_last_sync(workspace)
     return workspace
 
@@ -152,7 +158,6 @@ def record(
     local: Mapping[str, str],
     remote: Mapping[str, str],
     result: ApplyResult | None,
-    untagged: tuple[str, ...] | None = None,
 ) -> None:
     """Record agreement key by key: a key the two sides agree on gets the agreed value's
     fingerprint; a key gone from both is dropped; any other key keeps its old entry, so a
@@ -164,10 +169,8 @@ def record(
     records = workspace.records
     if records is None:
         return
-    if untagged is None:  # unchanged: what the last record says
-        untagged = workspace.last_sync.untagged if workspace.last_sync else ()
     try:
-        _record(records, workspace, local, remote, result, untagged)
+        _record(records, workspace, local, remote, result)
     except (OSError, EnvFileError, LastSyncError, ValueError) as exc:
         # Without a record the next comparison is two-way: safe, only more cautious.
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
@@ -180,7 +183,6 @@ def _record(
     local: Mapping[str, str],
     remote: Mapping[str, str],
     result: ApplyResult | None,
-    untagged: tuple[str, ...],
 ) -> None:
     old = workspace.last_sync
     fingerprints = dict(old.fingerprints) if old else {}
@@ -201,11 +203,20 @@ def _record(
         or (result.identity if result else None)
         or (old.identity if old else None)
     )
-    untagged = tuple(sorted(set(untagged) & set(remote)))
     if old is not None and (
         (dict(old.fingerprints), dict(old.versions), old.remote_version, old.identity)
         == (fingerprints, versions, remote_version, identity)
-        and tuple(sorted(old.untagged)) == untagged
     ):
         return  # nothing new agreed: no write (a hook runs this on every commit)
-    records.save(fingerprints, versions, remote_version, identity, untagged)
+    records.save(fingerprints, versions, remote_version, identity)
+
+
+def remember_untagged(config: Config, keys: tuple[str, ...], *, replace: bool = False) -> None:
+    """Note ``keys`` as written without the config's tags, for the next push to tag (with
+    ``replace``, the whole list: the keys still to tag).  A failure to note them is no
+    failure of the write: the next write of those keys tags them."""
+    store = LastSyncStore(config)
+    try:
+        store.set_untagged(keys if replace else (*store.untagged(), *keys))
+    except (OSError, LastSyncError):
+        log.debug("could not note the keys still to tag in %s", store.untagged_path)

@@ -302,7 +302,12 @@ def test_a_command_on_several_lines_is_refused_not_cut(
 
 @pytest.mark.parametrize(
     "command",
-    ["export --format github", "--env default export --format json", "diff --show-values"],
+    [
+        "export --format github",
+        "--env default export --format json",
+        "diff --show-values",
+        "run -- printenv A",
+    ],
 )
 def test_a_report_never_receives_values_or_the_runners_masks(
     command: str, runner: Runner, moto_server: MotoServer, project: Path
@@ -316,3 +321,19 @@ def test_a_report_never_receives_values_or_the_runners_masks(
     assert "report cannot be used with" in result.stderr
     assert not (project / "report.txt").exists()
     assert result.env == {}
+
+
+def test_a_report_that_cannot_be_written_is_an_error_not_drift(
+    runner: Runner, moto_server: MotoServer, project: Path
+) -> None:
+    write_config(project, "secrets_manager")
+    Remote("secrets_manager", moto_server.url).seed({"A": "alpha-1"})
+    (project / ".env.example").write_text("A=\n")
+    result = run_action(
+        runner,
+        project,
+        {"env-file": ".env.example", "report": str(project / "no-such-dir" / "report.json")},
+    )
+    assert result.code == 2
+    assert result.outputs == {"exit-code": "2"}
+    assert "cannot write the report file" in result.stderr

@@ -787,3 +787,162 @@ def test_25_clients_are_made_before_the_writer_threads_start(
     (project / ".env").write_text("".join(f"K{i}=2\n" for i in range(12)) + "NEW=1\n")
     assert cli("push", "--force").exit_code == 0
     assert made and set(made) == {threading.main_thread().name}
+
+
+# -- attacks on 16-25 found in review, kept as tests ---------------------------------------------
+
+
+def test_16_when_no_older_version_can_be_read_what_the_newest_changed_is_not_known(
+    sm: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    sm.seed({"A": "1"})
+    sm.put_document({"A": "1", "B": "2"})
+    sm.put_document({"A": "1", "B": "2", "C": "3"})
+    first, second, third = _versions(sm)
+    _kms_denied_for(moto_server, first)
+    moto_server.injector.watch(
+        "GetSecretValue",
+        lambda n, body: (
+            error("AccessDeniedException", "Access to KMS is not allowed")
+            if first.encode() in body or second.encode() in body
+            else None
+        ),
+    )
+    revisions = {
+        r["version"]: r for r in json.loads(cli("history", "--format", "json").stdout)["revisions"]
+    }
+    assert revisions[third]["known"] is False and revisions[third]["added"] == []
+
+
+def _tags_config(project: Path) -> None:
+    text = (project / ".secretsync.toml").read_text()
+    (project / ".secretsync.toml").write_text(text + '[parameter_store.tags]\nteam = "core"\n')
+
+
+def _tags(ps: Remote, key: str) -> list[dict[str, str]]:
+    listed = ps.client.list_tags_for_resource(ResourceType="Parameter", ResourceId=f"{PATH}{key}")
+    return list(listed["TagList"])
+
+
+def test_21_a_pull_in_between_keeps_the_keys_still_to_tag(
+    ps: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    _tags_config(project)
+    ps.seed({"A": "1", "B": "1"})
+    (project / ".env").write_text("A=2\nB=1\n")
+    moto_server.injector.inject("AddTagsToResource", error("TooManyTagsError", "injected"))
+    assert cli("push", "--force").exit_code == 2
+    assert cli("pull").exit_code == 0
+    again = cli("push")
+    assert again.exit_code == 0, again.output
+    assert _tags(ps, "A") == [{"Key": "team", "Value": "core"}]
+
+
+def test_21_tags_are_kept_to_add_when_another_key_fails_in_the_same_push(
+    ps: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    _tags_config(project)
+    ps.seed({"A": "1", "B": "1"})
+    (project / ".env").write_text("A=2\nB=2\n")
+
+    def deny_b(count: int, body: bytes) -> str | None:
+        if json.loads(body)["Name"] == f"{PATH}B":
+            return error("AccessDeniedException", "User is not authorized")
+        return None
+
+    moto_server.injector.watch("PutParameter", deny_b)
+    moto_server.injector.inject("AddTagsToResource", error("TooManyTagsError", "injected"))
+    first = cli("push", "--force")
+    assert first.exit_code == 2
+    assert "written, but the tags not added (TooManyTagsError): A" in first.stderr
+    moto_server.injector.reset()
+    again = cli("push", "--force")
+    assert again.exit_code == 0, again.output
+    assert ps.values() == {"A": "2", "B": "2"}
+    assert _tags(ps, "A") == [{"Key": "team", "Value": "core"}]
+
+
+def test_21_a_rollback_whose_tags_fail_leaves_them_to_the_next_push(
+    ps: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    import datetime
+    import time
+
+    _tags_config(project)
+    ps.seed({"A": "1"})
+    (project / ".env").write_text("A=1\n")
+    assert cli("diff").exit_code == 0
+    time.sleep(0.05)
+    point = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    time.sleep(0.05)
+    ps.client.put_parameter(Name=f"{PATH}A", Value="2", Type="SecureString", Overwrite=True)
+    moto_server.injector.inject("AddTagsToResource", error("TooManyTagsError", "injected"))
+    result = cli("rollback", "--to", point, "--force")
+    assert result.exit_code == 2
+    assert "`secretsync push` again: it adds the missing tags" in result.stderr
+    assert ps.values() == {"A": "1"}
+    again = cli("push")
+    assert again.exit_code == 0, again.output
+    assert _tags(ps, "A") == [{"Key": "team", "Value": "core"}]
+
+
+@pytest.mark.parametrize("fault", ["500", "drop"])
+def test_22_a_5xx_or_a_dropped_check_before_a_write_is_retried(
+    fault: str, ps: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    ps.seed({"A": "1"})
+    (project / ".env").write_text("A=2\n")
+    moto_server.injector.inject("GetParameters", fault)
+    result = cli("push", "--force")
+    assert result.exit_code == 0, result.output
+    assert ps.values() == {"A": "2"}
+
+
+def test_24_all_environments_answer_within_one_deadline_when_credentials_hang(
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # An STS endpoint that accepts connections and never answers: resolving the role's
+    # credentials hangs.  Resolved once for every environment, within the one deadline.
+    import socket
+    import time
+
+    from secretsync_hooks.hooks import check_main
+
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(16)
+    aws = tmp_path / "aws"
+    aws.mkdir()
+    (aws / "config").write_text(
+        "[profile base]\nregion = us-east-1\n[profile role]\nregion = us-east-1\n"
+        f"source_profile = base\nrole_arn = arn:aws:iam::{ACCOUNT}:role/r\n"
+    )
+    (aws / "credentials").write_text("[base]\naws_access_key_id = x\naws_secret_access_key = x\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws / "credentials"))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{hang.getsockname()[1]}")
+    write_config(project, "secrets_manager")
+    text = (
+        (project / ".secretsync.toml")
+        .read_text()
+        .replace('region = "us-east-1"\n', 'region = "us-east-1"\nprofile = "role"\n', 1)
+    )
+    (project / ".secretsync.toml").write_text(
+        text + '[environments.staging.secrets_manager]\nsecret_name = "myapp/staging"\n'
+    )
+    (project / ".env").write_text("A=1\n")
+    started = time.monotonic()
+    try:
+        code = check_main(["--all-envs", "--timeout", "2"])
+    finally:
+        hang.close()
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 2, out
+    assert elapsed < 3.5, (elapsed, out)  # 2 s, not 2 s per resolution
+    assert out.count("AWS could not be asked") == 2

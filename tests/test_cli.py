@@ -101,7 +101,7 @@ def test_unexpected_errors_are_one_line_unless_debug(
     assert main(["diff"]) == 2
     err = capsys.readouterr().err
     assert err == (
-        "secretsync: unexpected error: RuntimeError: boom near ****\n"
+        "secretsync: unexpected error: RuntimeError: boom near ********\n"
         "Rerun with --debug to see the traceback, and report it if it is a bug.\n"
     )
     assert main(["diff", "--debug"]) == 2

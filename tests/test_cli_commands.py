@@ -141,7 +141,8 @@ def test_status_shows_where_everything_comes_from(
     out = result.stdout
     assert "region       us-east-1 (from AWS_REGION)" in out
     assert f"backend      {remote.kind} (from .secretsync.toml [backend.type])" in out
-    assert "remote       exists, version" in out
+    what = "version" if remote.kind == "secrets_manager" else "3 parameters (the most often"
+    assert f"remote       exists, {what}" in out
     assert "last changed" in out
     assert "keys         3 agree" in out
     assert "env keys     3 keys" in out
@@ -299,7 +300,7 @@ def test_pull_warns_about_interpolation(remote: Remote) -> None:
     remote.seed({**VALUES, "URL": "${HOST}/x"})
     result = run("pull")
     assert result.exit_code == 0
-    assert "URL contain '${', which python-dotenv expands by default" in result.stderr
+    assert "URL contains '${', which python-dotenv expands by default" in result.stderr
 
 
 # -- values, escaping, colour ---------------------------------------------------------------------
@@ -371,7 +372,7 @@ def test_parameter_store_rejects_invalid_keys_before_writing(project: Path, aws:
     Path(".env").write_text("GOOD=1\n'bad key'=2\nEMPTY=\n")
     result = run("push")
     assert result.exit_code == 2
-    assert "Parameter Store would refuse 2 key(s)" in result.stderr
+    assert "Parameter Store would refuse 2 keys" in result.stderr
     assert Remote("parameter_store").values() == {}
 
 

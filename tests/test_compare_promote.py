@@ -133,7 +133,9 @@ def test_promote_named_keys_needs_force_to_overwrite(
     )
     assert code == 1
     assert "refused: promote would overwrite API_TOKEN in prod" in err
-    assert "--force overwrites them" in err
+    assert (
+        "`secretsync promote --from staging --to prod NEW_FLAG API_TOKEN --force` overwrites it"
+    ) in err
     assert remotes["prod"].values() == before  # nothing was changed, not even NEW_FLAG
     code, out, err = secretsync(
         project, "promote", "--from", "staging", "--to", "prod", "NEW_FLAG", "API_TOKEN", "--force"

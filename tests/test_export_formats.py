@@ -76,7 +76,7 @@ def test_dotenv_is_read_back_by_python_dotenv_exactly() -> None:
     exported = export("dotenv", AWKWARD, never)
     assert dotenv_values(stream=io.StringIO(exported.text), interpolate=False) == AWKWARD
     # the same rule as pull: a value with '${' is named (python-dotenv expands it by default)
-    assert any("VAR contain '${'" in warning for warning in exported.warnings)
+    assert any("VAR contains '${'" in warning for warning in exported.warnings)
 
 
 def test_json_is_one_object_of_strings() -> None:

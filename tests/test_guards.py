@@ -61,7 +61,8 @@ def _plain_upper(project: Path, kind: str) -> Remote:
         ["diff", "--verbose"],
         ["diff", "--format", "json"],
         ["status", "--format", "json"],
-        ["export", "--format", "json"],
+        ["push", "--dry-run"],
+        ["push", "--force", "--format", "json"],
         ["export", "--format", "github", "--output", "github.env"],
         ["scan"],
         ["history", "--format", "json"],
@@ -79,6 +80,18 @@ def test_plain_keys_covering_every_key_present_show_nothing(
     assert "nothing was shown" in result.stderr
     assert CANARY not in result.output
     assert not (project / "github.env").exists()
+
+
+def test_plain_keys_covering_most_keys_do_not_stop_what_shows_no_value(
+    kind: str, project: Path, aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from secretsync_hooks.hooks import check_main
+
+    _plain_upper(project, kind)
+    for args in (["push", "--force"], ["diff", "--keys-only"], ["status"]):
+        assert run(*args).exit_code in (0, 1), args
+    assert run("export", "--format", "json", "--output", "values.json").exit_code == 0
+    assert check_main([]) == 0
 
 
 def test_plain_keys_may_cover_at_most_half_of_the_keys(project: Path, aws: None) -> None:
@@ -195,3 +208,47 @@ def test_a_rollback_restores_a_json_type(project: Path, aws: None) -> None:
     assert current["SecretString"] == '{"PORT": 5432, "A": "x"}'
     history = json.loads(run("history", "--format", "json").stdout)
     assert history["revisions"][1]["changed"] == ["PORT"]  # the type change is a change
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a repository to another user")
+def test_a_tracked_env_stays_guarded_when_git_refuses_the_repository(
+    moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As root over another user's checkout (a CI container), git refuses the repository
+    # ("dubious ownership") and cannot say what it tracks: the guards fail closed.
+    repo = tmp_path / "theirs"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    write_config(repo, "secrets_manager")
+    (repo / ".env").write_text(f"TOKEN={CANARY}\n")
+    _git(repo, "add", "-f", ".env", ".secretsync.toml")
+    _git(repo, "commit", "-q", "-m", "oops")
+    Remote("secrets_manager", moto_server.url).seed({"TOKEN": CANARY, "NEW": "new-secret-value"})
+    subprocess.run(["chown", "-R", "65534:65534", str(repo)], check=True)
+    monkeypatch.setenv("SECRETSYNC_SAFE_DIRECTORIES", str(repo))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no global safe.directory of the user's
+    monkeypatch.chdir(repo)
+    pulled = run("pull")
+    assert pulled.exit_code == 2
+    assert "git cannot tell whether" in pulled.stderr
+    assert "new-secret-value" not in (repo / ".env").read_text()
+    for args in (["scan"], ["scan", ".env"]):
+        scanned = run(*args)
+        assert scanned.exit_code == 1, scanned.output  # the tracked .env is scanned
+
+
+def test_a_git_file_cannot_point_the_records_at_any_folder(project: Path, aws: None) -> None:
+    # `gitdir:` may name a folder of the user's that is no git directory (git itself rejects
+    # it): the records of the last sync must not land there.
+    victim = project.parent / f"{project.name}-victim" / ".config"
+    victim.mkdir(parents=True)
+    (project / ".git").rmdir()
+    (project / ".git").write_text(f"gitdir: {victim}\n")
+    config_text = '[backend]\ntype = "secrets_manager"\nregion = "us-east-1"\n'
+    (project / ".secretsync.toml").write_text(
+        config_text + '[secrets_manager]\nsecret_name = "myapp/production"\n'
+    )
+    (project / ".env").write_text("A=1\n")
+    Remote("secrets_manager").seed({"A": "1"})
+    assert run("diff").exit_code == 0
+    assert list(victim.rglob("*")) == []

@@ -170,6 +170,8 @@ def test_outside_git_the_base_goes_to_the_state_dir(
 def test_git_dir_follows_a_gitdir_file(tmp_path: Path) -> None:
     real = tmp_path / "repo.git" / "worktrees" / "wt"
     real.mkdir(parents=True)
+    (real / "HEAD").write_text("ref: refs/heads/wt\n")  # what git writes for a worktree
+    (real / "commondir").write_text("../..\n")
     tree = tmp_path / "wt"
     (tree / "sub").mkdir(parents=True)
     (tree / ".git").write_text(f"gitdir: {os.path.relpath(real, tree)}\n")

@@ -203,7 +203,7 @@ def test_a_push_of_only_local_deletions_says_that_prune_would_apply_them(
     code, out, err = secretsync(project, "push")
     assert code == 0
     assert out.startswith("Nothing to push")
-    assert "E: not in .env; `secretsync push --prune` would delete them in AWS." in err
+    assert "E: not in .env; `secretsync push --prune` would delete it in AWS." in err
     document = json.loads(secretsync(project, "push", "--format", "json")[1])
     assert document["held_back"] == ["E"]
     assert secretsync(project, "push", "--prune")[0] == 0
@@ -370,7 +370,7 @@ def test_a_record_that_cannot_be_written_is_a_warning_after_a_successful_push(
 
 
 @pytest.mark.parametrize("damage", [b"", b"zz\n", b"00" * 31 + b"\n"])
-def test_a_damaged_key_file_falls_back_to_two_way_and_forget_all_resets_it(
+def test_a_damaged_key_file_falls_back_to_two_way_and_dropping_the_key_resets_it(
     synced: Remote, project: Path, damage: bytes
 ) -> None:
     key = key_file()
@@ -378,13 +378,13 @@ def test_a_damaged_key_file_falls_back_to_two_way_and_forget_all_resets_it(
     code, _, err = secretsync(project, "diff")
     assert code == 0
     assert f"ignoring the record of the last sync: {key}" in err or str(key) in err
-    assert "`secretsync forget --all` clears it" in err
+    assert "`secretsync forget --drop-fingerprint-key` clears it" in err
     (project / ".env").write_text(ENV.replace("alpha-1", "alpha-2"))
     code, _, err = secretsync(project, "push", "--force")
     assert code == 0
     assert "could not record the last sync" in err
-    code, out, _ = secretsync(project, "forget", "--all")
-    assert code == 0 and "Dropped 1 record(s)" in out
+    code, out, _ = secretsync(project, "forget", "--drop-fingerprint-key")
+    assert code == 0 and "Dropped your fingerprint key" in out
     assert secretsync(project, "diff")[0] == 0  # in sync: a new key and record
     code, _, err = secretsync(project, "diff")
     assert code == 0 and "warning" not in err

@@ -301,7 +301,7 @@ def test_a_value_no_quoting_can_make_inert_is_named(sm: Remote, project: Path) -
     sm.seed({"BOTH": "it's $(touch pwned)", "FINE": "ok"})
     code, output = secretsync(project, "pull")
     assert code == 0
-    assert "BOTH hold both a single quote and a '$' or backtick" in output
+    assert "BOTH holds both a single quote and a '$' or backtick" in output
     assert dotenv_values(project / ".env", interpolate=False)["BOTH"] == "it's $(touch pwned)"
 
 

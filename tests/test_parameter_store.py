@@ -185,7 +185,7 @@ def test_validation_lists_every_offending_key_before_any_call(
     with pytest.raises(RemoteError) as info:
         b.validate(bad, NOTHING)
     message = str(info.value)
-    assert "Parameter Store would refuse 6 key(s)" in message
+    assert "Parameter Store would refuse 6 keys" in message
     assert "characters outside a-zA-Z0-9_.- in the key ( ): has space" in message
     assert "(/): slash/key" in message
     assert "AWS_REGION" not in message and "ssm_prefix" not in message

@@ -158,7 +158,7 @@ def test_secrets_manager_rollback_in_json(secret: tuple[Remote, str], project: P
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "PORT hold JSON numbers" in result.stderr  # warnings on stderr, once
+    assert "PORT holds a JSON number" in result.stderr  # warnings on stderr, once
     assert result.stderr.count("warning:") == 1
     document = json.loads(result.stdout)
     assert document["command"] == "rollback" and document["schema"] == 2

@@ -248,17 +248,24 @@ def test_the_scan_hook_blocks_a_commit_holding_a_value(
 
 
 def test_redact_with_nothing_to_mask_says_so(repo: Path) -> None:
-    (repo / ".env").unlink()
-    result = subprocess.run(
-        [secretsync_program(), "redact"],
-        cwd=repo,
-        input="text\n",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    def redact() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [secretsync_program(), "redact"],
+            cwd=repo,
+            input="text\n",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    (repo / ".env").write_text("SHORT=dev\n")
+    result = redact()
     assert result.returncode == 0 and result.stdout == "text\n"
     assert "no values to mask" in result.stderr
+    (repo / ".env").unlink()  # a missing .env is an error: a typo must not pass values through
+    result = redact()
+    assert result.returncode == 2 and result.stdout == ""
+    assert ".env does not exist: there are no values to look for" in result.stderr
 
 
 # -- what the scan covers --------------------------------------------------------------------

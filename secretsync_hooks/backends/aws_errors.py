@@ -153,11 +153,14 @@ def describe_client_error(
     for rule in _RULES:
         if code in rule.codes:
             message = rule.message.format(**fields)
-            if rule.relay and aws_message.strip():
-                message += f": AWS says: {_aws_text(aws_message)}"
+            relayed = _aws_text(aws_message) if rule.relay and aws_message.strip() else ""
+            if relayed:
+                message += f": AWS says: {relayed}"
             kind = AwsUnavailableError if rule.unavailable else RemoteError
             hint = rule.hint.format(**fields) if rule.hint else None
-            return kind(message, hint=hint, code=code)
+            error = kind(message, hint=hint, code=code)
+            error.untrusted = (relayed,) if relayed else ()
+            return error
     return RemoteError(f"AWS refused {action} on {resource} ({code})", code=code)
 
 

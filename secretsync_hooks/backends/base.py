@@ -189,6 +189,11 @@ class Backend(abc.ABC):
         self.validate(rollback.plan, snapshot)
         return self.apply(rollback.plan, snapshot, progress)
 
+    def cannot_hold(self, local: Mapping[str, str], snapshot: RemoteSnapshot) -> list[str]:
+        """What the remote could not hold of the local values a push would send, and what to
+        do about it, found without asking AWS (for ``diff`` and ``status``, before a push)."""
+        return []
+
     def apply_tags(self, keys: Sequence[str]) -> tuple[str, ...]:
         """Add the config's tags to ``keys``, whose values an earlier write put in place
         without them; the keys tagged (none where tags are set with the value)."""

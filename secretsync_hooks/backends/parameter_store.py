@@ -13,7 +13,7 @@ import datetime
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -201,17 +201,29 @@ class ParameterStoreBackend(Backend):
         for item in problems:
             by_problem.setdefault(item.problem, []).append(item.key)
         lines = [f"  {problem}: {text.keys(keys)}" for problem, keys in by_problem.items()]
-        hint = "Nothing was written."
-        if any("bytes" in p.problem for p in problems) and self.settings.tier == "Standard":
-            hint = (
-                'Set [parameter_store] tier = "Intelligent-Tiering" (or "Advanced", which is '
-                "charged per parameter) for values up to 8 KB. Nothing was written."
-            )
+        fixes = [f"{text.keys(keys)}: {_fix(problem)}." for problem, keys in by_problem.items()]
+        refused = text.count(len({item.key for item in problems}), "key")
         raise RemoteError(
-            f"Parameter Store would refuse {len(problems)} key(s) under {self.target}:\n"
-            + "\n".join(lines),
-            hint=hint,
+            f"Parameter Store would refuse {refused} under {self.target}:\n" + "\n".join(lines),
+            hint="\n".join([*fixes, "Nothing was written."]),
         )
+
+    def cannot_hold(self, local: Mapping[str, str], snapshot: RemoteSnapshot) -> list[str]:
+        """The keys a push would send that Parameter Store would refuse (checked as validate()
+        does, without its metadata call: an existing parameter's size against 8 KB, the most
+        any tier holds), each with what to do."""
+        ops = [
+            KeyOp(key, Action.UPDATE if key in snapshot.values else Action.ADD, value)
+            for key, value in local.items()
+            if snapshot.values.get(key) != value
+        ]
+        by_problem: dict[str, list[str]] = {}
+        for item in self._invalid(ops, metadata=False):
+            by_problem.setdefault(item.problem, []).append(item.key)
+        return [
+            f"Parameter Store cannot hold {text.keys(keys)} ({problem}): {_fix(problem)}"
+            for problem, keys in by_problem.items()
+        ]
 
     def _describe(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Tier, type and KMS key of existing parameters (metadata only, no values)."""
@@ -241,8 +253,11 @@ class ParameterStoreBackend(Backend):
         with ThreadPoolExecutor(max_workers=min(self._writers, len(batches))) as pool:
             return list(pool.map(call, batches))
 
-    def _tier_limit(self, key: str) -> tuple[int, str]:
-        """The size a value of ``key`` may have, and the tier that allows it."""
+    def _tier_limit(self, key: str, metadata: bool = True) -> tuple[int, str]:
+        """The size a value of ``key`` may have, and the tier that allows it (without the
+        metadata of existing parameters: the most any tier allows)."""
+        if not metadata:
+            return MAX_VALUE_BYTES["Advanced"], "Advanced"
         existing = self._existing.get(key)
         upgrades = self.settings.tier in ("Advanced", "Intelligent-Tiering")
         if existing is not None and (existing.get("Tier") == "Advanced" or upgrades):
@@ -251,7 +266,7 @@ class ParameterStoreBackend(Backend):
             return MAX_VALUE_BYTES["Standard"], "Standard"
         return MAX_VALUE_BYTES[self.settings.tier], self.settings.tier
 
-    def _invalid(self, ops: Iterable[KeyOp]) -> Iterable[_Invalid]:
+    def _invalid(self, ops: Iterable[KeyOp], metadata: bool = True) -> Iterable[_Invalid]:
         region = self._session.region or "us-east-1"
         budget = ARN_BUDGET - len(f"arn:aws:ssm:{region}:123456789012:parameter")
         for op in ops:
@@ -273,10 +288,10 @@ class ParameterStoreBackend(Backend):
             if op.value is None:
                 continue
             if op.value == "":
-                yield _Invalid(key, "empty value (SSM rejects empty values)")
+                yield _Invalid(key, EMPTY_VALUE)
             if "{{" in op.value:
                 yield _Invalid(key, "value contains '{{' (SSM rejects it)")
-            limit, tier = self._tier_limit(key)
+            limit, tier = self._tier_limit(key, metadata or op.action is Action.ADD)
             if len(op.value.encode("utf-8")) > limit:
                 yield _Invalid(key, f"value over {limit} bytes on the {tier} tier")
 
@@ -479,6 +494,7 @@ class ParameterStoreBackend(Backend):
         snapshot: RemoteSnapshot,
         described: bool = False,
         client: SSMClient | None = None,
+        translate: bool = True,
     ) -> list[str]:
         """Keys among ``ops`` whose parameter changed since ``snapshot`` (a new Version, or
         gone when the plan overwrites it); read without decryption (no kms:Decrypt).  With
@@ -495,8 +511,12 @@ class ParameterStoreBackend(Backend):
             names = [self.name(k) for k in batch]
             return reader.get_parameters(Names=names, WithDecryption=False)
 
-        with self._session.translate("ssm:GetParameters", f"parameters under {self.target}"):
-            responses = self._each(read, list(_batches(touched, BATCH))) if touched else []
+        batches = list(_batches(touched, BATCH))
+        if not translate:
+            responses = self._each(read, batches) if touched else []
+        else:
+            with self._session.translate("ssm:GetParameters", f"parameters under {self.target}"):
+                responses = self._each(read, batches) if touched else []
         for response in responses:
             for parameter in response.get("Parameters", []):
                 current[parameter["Name"][len(self.target) :]] = int(parameter["Version"])
@@ -521,9 +541,9 @@ class ParameterStoreBackend(Backend):
             # SSM has no compare-and-swap: re-reading in the write's own paced slot, right
             # before it, narrows the window in which another writer's change can be
             # overwritten to one round trip (not the wait for a slot, seconds at 3 writes/s).
-            # One attempt: a throttled check slows the pace (see _retrying), where botocore's
-            # own retries would wait blind and then fail the key.
-            if self._moved([op], snapshot, client=self._writer):
+            # One attempt, AWS's own errors: a throttled or failed check is retried in the
+            # pace (see _retrying), where botocore's own retries would wait blind, then fail.
+            if self._moved([op], snapshot, client=self._writer, translate=False):
                 raise _Conflict(op.key)
 
         try:
@@ -663,19 +683,14 @@ class ParameterStoreBackend(Backend):
         failures = throttles = 0
         while True:
             slot = self._pace.wait()
-            if before is not None:
-                try:
-                    before()  # a conflict it finds is not the call's: not retried here
-                except Exception as exc:
-                    # The check's reads share one quota per account and region with every
-                    # other application: throttled, it slows the pace as a write does.
-                    if not _throttled(exc) or throttles + 1 >= MAX_THROTTLED:
-                        raise
-                    throttles += 1
-                    self._pace.throttled()
-                    continue
-                self._checked.send_after(slot)
             try:
+                if before is not None:
+                    # The check's reads share one quota per account and region with every
+                    # other application, and fail as any call can: its throttling and
+                    # transient failures are handled as the write's (a conflict it finds is
+                    # no AWS error, and stops the write).
+                    before()
+                    self._checked.send_after(slot)
                 result = call()
             except Exception as exc:
                 code = error_code(exc)
@@ -752,11 +767,15 @@ class _Run:
                 hint = write_failure_hint(reason, action, f"parameters under {target}", profile)
                 if hint and reason not in hints:
                     hints[reason] = hint
+            for reason, hint in _tag_hints(self.untagged, target, profile).items():
+                hints.setdefault(reason, hint)
             raise PartialApplyError(
-                target, applied, self.failed, not_attempted + self.conflicts, hints
+                target, applied, self.failed, not_attempted + self.conflicts, hints, self.untagged
             )
         if self.conflicts:
-            raise WriteConflict(target, self.conflicts, applied=applied)
+            conflict = WriteConflict(target, self.conflicts, applied=applied)
+            conflict.untagged = tuple(self.untagged)
+            raise conflict
         result = ApplyResult(applied=tuple(applied), version=None, versions=self.written)
         if self.untagged:
             hints = _tag_hints(self.untagged, target, profile)
@@ -805,8 +824,27 @@ def _tag_hints(failed: dict[str, str], target: str, profile: str | None) -> dict
     return hints
 
 
-def _throttled(exc: BaseException) -> bool:
-    return error_code(exc) in THROTTLED or (isinstance(exc, RemoteError) and exc.code in THROTTLED)
+EMPTY_VALUE = "empty value (SSM rejects empty values)"
+
+
+def _fix(problem: str) -> str:
+    """What to do about a key Parameter Store cannot hold."""
+    if problem == EMPTY_VALUE:
+        return (
+            "remove it from the .env, give it a value, or use Secrets Manager "
+            '(type = "secrets_manager"), which holds empty values'
+        )
+    if f"over {MAX_VALUE_BYTES['Advanced']} bytes" in problem:
+        return (
+            "8 KB is the most Parameter Store holds: keep such values in Secrets Manager "
+            "(64 KB a secret) or elsewhere"
+        )
+    if "bytes on the" in problem:
+        return (
+            'set [parameter_store] tier = "Intelligent-Tiering" (or "Advanced", charged per '
+            "parameter) for values up to 8 KB, or keep such values elsewhere"
+        )
+    return "rename or change it in the .env before a push"
 
 
 def _reason(error: BaseException) -> str:

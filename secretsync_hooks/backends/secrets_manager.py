@@ -169,7 +169,10 @@ class SecretsManagerBackend(Backend):
                 (j for j in range(index + 1, len(chosen)) if isinstance(documents[j], _Document)),
                 None,
             )
-            before: _Document | None = None if older_unknown else _Document({}, {})
+            # No older version readable: the first version ever (nothing before it) only
+            # when this is the oldest there is; else what it changed is not known.
+            first = index + 1 == len(chosen) and not older_unknown
+            before: _Document | None = _Document({}, {}) if first else None
             against = None
             if older is not None:
                 before = cast(_Document, documents[older])
@@ -437,8 +440,13 @@ class SecretsManagerBackend(Backend):
         warnings = []
         if converted:
             warnings.append(
-                f"secret {name}: {text.keys(converted)} hold JSON numbers, booleans or null; "
-                "compared and pulled as their JSON text"
+                f"secret {name}: {text.keys(converted)} "
+                + text.agree(
+                    len(converted),
+                    "holds a JSON number, boolean or null",
+                    "hold JSON numbers, booleans or null",
+                )
+                + "; compared and pulled as their JSON text"
             )
         check_unicode(f"secret {name}", values)
         return values, json_texts, warnings

@@ -34,34 +34,59 @@ def config(opts: Options) -> int:
     "--all",
     "everything",
     is_flag=True,
-    help="Drop every record of this repository, and your fingerprint key.",
+    help="Drop every record of the last sync of this repository (every .env and remote).",
 )
-def forget(opts: Options, everything: bool) -> int:
+@click.option(
+    "--drop-fingerprint-key",
+    "drop_key",
+    is_flag=True,
+    help="Also drop your fingerprint key, which is one for all your repositories: every "
+    "record anywhere is then ignored (compared two-way) until the next sync there.",
+)
+def forget(opts: Options, everything: bool, drop_key: bool) -> int:
     """Drop the record of the last sync for this .env and remote.
 
     The next comparison is two-way, as before the first sync; the next successful sync
     records a new one. Use it when a record is damaged or no longer describes your setup.
     """
+    from secretsync_hooks import text
     from secretsync_hooks.last_sync import LastSyncStore
 
     records = LastSyncStore(opts.load_config())
     if everything:
         count = records.forget_all()
-        message = f"Dropped {count} record(s) of the last sync in {records.directory}."
+        messages = [
+            f"Dropped {text.count(count, 'record')} of the last sync in {records.directory}."
+        ]
         dropped = count > 0
     else:
         dropped = records.forget()
-        message = (
+        messages = [
             f"Dropped the record of the last sync ({records.path})."
             if dropped
             else "There was no record of the last sync for this .env and remote."
+        ]
+    key_dropped = records.drop_key() if drop_key else False
+    if drop_key:
+        messages.append(
+            "Dropped your fingerprint key: records made with it, in every repository, are "
+            "ignored until the next sync there."
+            if key_dropped
+            else "There was no fingerprint key to drop."
         )
     if opts.json:
-        import json
+        from secretsync_hooks.formatters.json_fmt import dumps
 
-        click.echo(json.dumps({"command": "forget", "dropped": dropped, "all": everything}))
+        document = {
+            "command": "forget",
+            "dropped": dropped,
+            "all": everything,
+            "key_dropped": key_dropped,
+        }
+        click.echo(dumps(document))
     else:
-        click.echo(message)
+        for message in messages:
+            click.echo(message)
     return 0
 
 

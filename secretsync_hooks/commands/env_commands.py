@@ -11,7 +11,8 @@ import click
 from secretsync_hooks import options, text
 from secretsync_hooks.cli import FORMAT, TARGET, Options, command_options
 from secretsync_hooks.commands.sync_commands import _short
-from secretsync_hooks.errors import ExitCode, NeedsConsent
+from secretsync_hooks.errors import ExitCode, NeedsConsent, SecretSyncError
+from secretsync_hooks.phrases import command
 
 if TYPE_CHECKING:
     from secretsync_hooks.config import Config
@@ -35,6 +36,7 @@ def _side(opts: Options, name: str) -> Side:
             no_profile=bool(opts.no_profile),
         )
     )
+    opts.redactor.lower_min_length(config.scan_min_length)
     return read_side(name, config, opts.redactor, deadline=opts.timeout)
 
 
@@ -162,9 +164,12 @@ def promote(
                 f"promote would overwrite {text.keys(plan.overwrites)} in {target} (values differ)",
                 "promote",
             )
+            args = opts.target_args()
+            which = ["--missing"] if missing else list(keys)
+            again = command("promote", ["--from", source, "--to", target, *args, *which, "--force"])
             refusal.hint = (
-                f"--force overwrites them; `secretsync compare {source} {target}` lists "
-                "every key first."
+                f"{command('compare', [source, target, *args])} lists every key first; "
+                f"{again} overwrites {text.agree(len(plan.overwrites), 'it', 'them')}."
             )
             raise refusal
     if dry_run or plan.plan.is_empty:
@@ -174,13 +179,31 @@ def promote(
         # As push: writes are not bound by the read's deadline (a throttled Parameter
         # Store write paces itself); each call is bounded by botocore's own timeouts.
         dst.backend.validate(plan.plan, dst.snapshot)
-        result = dst.backend.apply(plan.plan, dst.snapshot)
+        try:
+            result = dst.backend.apply(plan.plan, dst.snapshot)
+        except SecretSyncError as exc:
+            _untagged(opts, dst, target, exc)
+            raise
     finally:
         # What the backend learnt while writing (rotation enabled, ...), whatever the outcome.
         for warning in dst.backend.warnings:
             click.echo(text.clean(f"secretsync: warning: {warning}"), err=True)
     _render_promotion(opts, src, dst, plan, dry_run=False, version=result.version)
     return int(ExitCode.OK)
+
+
+def _untagged(opts: Options, dst: Side, target: str, exc: SecretSyncError) -> None:
+    """Keys written without their tags: noted for the next push of the target to tag."""
+    if not exc.untagged:
+        return
+    from secretsync_hooks.workspace import remember_untagged
+
+    remember_untagged(dst.config, exc.untagged)
+    again = command("push", ["--env", target, *opts.target_args()])
+    exc.hint = (
+        f"Fix the cause; the next push of {target} adds the missing tags (the values are in "
+        f"place): {again}."
+    )
 
 
 def _confirm(opts: Options, dst: Side, plan: Promotion) -> bool:

@@ -9,7 +9,7 @@ import click
 
 from secretsync_hooks import options
 from secretsync_hooks.cli import DISPLAY, FORMAT, TARGET, Options, command_options
-from secretsync_hooks.errors import ExitCode, RefusedError
+from secretsync_hooks.errors import EnvFileError, ExitCode, RefusedError
 
 if TYPE_CHECKING:
     from secretsync_hooks.differ import Comparison
@@ -35,7 +35,9 @@ def _exit(comparison: Comparison) -> int:
 def diff(opts: Options) -> int:
     """Show how the .env differs from AWS. Exit 0 in sync, 1 drift, 2 error."""
     workspace, comparison = _compared(opts, bool(opts.keys_only))
-    output, policy = opts.output(), opts.policy(workspace.config, keys_only=bool(opts.keys_only))
+    keys_only = bool(opts.keys_only)
+    output = opts.output()
+    policy = opts.policy(workspace.config, keys_only=keys_only, keys=workspace.keys())
     if opts.json:
         from secretsync_hooks.formatters import json_fmt
         from secretsync_hooks.formatters.terminal import render_warnings
@@ -54,6 +56,7 @@ def diff(opts: Options) -> int:
             policy,
             verbose=bool(opts.verbose),
             quiet=bool(opts.quiet),
+            args=opts.target_args(),
         )
     return _exit(comparison)
 
@@ -69,12 +72,17 @@ def status(opts: Options) -> int:
         from secretsync_hooks.formatters.terminal import render_warnings
 
         render_warnings(output, workspace.warnings)
-        policy = opts.policy(workspace.config, keys_only=bool(opts.keys_only))
+        # (the table shows no value; the JSON document does, for plain_keys)
+        policy = opts.policy(
+            workspace.config, keys_only=bool(opts.keys_only), keys=workspace.keys()
+        )
         click.echo(json_fmt.dumps(json_fmt.status_document(workspace, comparison, policy, ignored)))
     else:
         from secretsync_hooks.formatters.terminal import render_status
 
-        render_status(output, workspace, comparison, ignored, quiet=bool(opts.quiet))
+        render_status(
+            output, workspace, comparison, ignored, quiet=bool(opts.quiet), args=opts.target_args()
+        )
     return _exit(comparison)
 
 
@@ -152,10 +160,15 @@ def _sync(
         require_local=direction is Direction.PUSH,
         deadline=opts.timeout,
     )
-    outcome = sync.prepare(workspace, direction, prune=prune)
-    render = _renderer(opts, workspace)
+    outcome = sync.prepare(workspace, direction, prune=prune, force=force)
+    render = _renderer(opts, workspace, dry_run=dry_run)
     if dry_run:
-        render(outcome._replace(dry_run=True, refusal=None if force else outcome.refusal), False)
+        if direction is Direction.PULL and not outcome.plan.is_empty:
+            try:
+                sync.check_destination(workspace, allow_tracked=allow_tracked)
+            except EnvFileError as exc:
+                workspace.note([f"the pull itself would be refused: {exc.message}"])
+        render(outcome._replace(dry_run=True, reasons=() if force else outcome.reasons), False)
         return int(ExitCode.OK)
     if direction is Direction.PULL and not outcome.plan.is_empty:
         sync.check_destination(workspace, allow_tracked=allow_tracked)
@@ -173,8 +186,13 @@ def _sync(
     return int(ExitCode.OK)
 
 
-def _renderer(opts: Options, workspace: Workspace) -> Callable[[SyncOutcome, bool], None]:
-    output, policy = opts.output(), opts.policy(workspace.config)
+def _renderer(
+    opts: Options, workspace: Workspace, *, dry_run: bool
+) -> Callable[[SyncOutcome, bool], None]:
+    # Values are shown by a table (--verbose, --dry-run, the prompt) or the JSON document.
+    shown = bool(opts.json or opts.verbose or opts.can_prompt or dry_run)
+    output = opts.output()
+    policy = opts.policy(workspace.config, keys=workspace.keys() if shown else ())
 
     def render(outcome: SyncOutcome, refused: bool) -> None:
         from secretsync_hooks.formatters.terminal import (
@@ -199,6 +217,7 @@ def _renderer(opts: Options, workspace: Workspace) -> Callable[[SyncOutcome, boo
                 policy,
                 verbose=bool(opts.verbose),
                 quiet=bool(opts.quiet),
+                args=opts.target_args(),
             )
 
     return render

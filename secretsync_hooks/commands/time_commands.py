@@ -54,11 +54,9 @@ def history(opts: Options, limit: int, key: str | None) -> int:
         if policy.plain_keys and any(revision.values for revision in revisions):
             # Which keys plain_keys would show is judged against every key of the remote,
             # not only those the versions shown happen to touch.
-            from secretsync_hooks.masking import check_plain_keys
-
             current = backend.read().values
             opts.redactor.register(current.values())
-            check_plain_keys(config.path, config.plain_keys, current)
+            opts.policy(config, keys=current)
     if opts.json:
         click.echo(json.dumps(_history_document(config, key, revisions, policy), indent=2))
     else:
@@ -109,12 +107,13 @@ def _render_history(
     per_key = config.backend == "parameter_store" and key is None
     title = "Last change of each parameter under" if per_key else "History of"
     click.echo(f"{title} {where}{f', key {text.shown(key)}' if key else ''}, newest first:")
-    rows = [_history_row(r, per_key) for r in revisions]
-    header = (
-        ("KEY", "VERSION", "CHANGED", "BY")
-        if per_key
-        else ("VERSION", "CREATED", "LABELS", "CHANGES")
-    )
+    # Parameter Store records who made each version (LastModifiedUser); Secrets Manager
+    # does not (CloudTrail does).
+    who = config.backend == "parameter_store"
+    rows = [_history_row(r, per_key, who=who) for r in revisions]
+    header: tuple[str, ...] = ("KEY", "VERSION", "CHANGED", "BY")
+    if not per_key:
+        header = ("VERSION", "CREATED", *(("BY",) if who else ()), "LABELS", "CHANGES")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo(
@@ -129,10 +128,15 @@ def _render_history(
         click.echo("  (none)")
 
 
-def _history_row(revision: Revision, per_key: bool) -> tuple[str, ...]:
+def _history_row(revision: Revision, per_key: bool, *, who: bool = False) -> tuple[str, ...]:
     when = revision.created.strftime("%Y-%m-%d %H:%M:%S") if revision.created else "-"
     if per_key:
-        return (text.shown(revision.key or ""), revision.version, when, revision.who or "-")
+        return (
+            text.shown(revision.key or ""),
+            revision.version,
+            when,
+            text.shown(revision.who or "-"),
+        )
     parts = [
         f"{verb} {text.keys(names)}"
         for verb, names in (
@@ -153,7 +157,8 @@ def _history_row(revision: Revision, per_key: bool) -> tuple[str, ...]:
         changes = "; ".join(parts) or "no key changed"
         if revision.against:
             changes += f" (against {revision.against[:8]}: the versions between cannot be read)"
-    return (revision.version[:8], when, ",".join(revision.labels) or "-", changes)
+    by = (text.shown(revision.who or "-"),) if who else ()
+    return (revision.version[:8], when, *by, ",".join(revision.labels) or "-", changes)
 
 
 @command_options(*TARGET, FORMAT, options.TIMEOUT, options.DEBUG)

@@ -167,8 +167,9 @@ def run(
     if redact:
         from secretsync_hooks.scanning import finder_of
 
-        passed = {k: v for k, v in values.items() if k not in env.skipped}
-        finder = finder_of(config, passed)
+        # Every value read is a secret to mask, those held back or skipped too: the command
+        # can hold them another way (its own config, an inherited variable).
+        finder = finder_of(config, found.values)
     return launch.launch(list(command), env.variables, redact=finder)
 
 
@@ -215,6 +216,10 @@ def export(
 
         check_required(config, found.values, "nothing was written")
     values, held = _exportable(fmt, _selected(found.values, keys), allow_env)
+    if fmt == "github":  # plain_keys are left unmasked in the runner's log
+        from secretsync_hooks.masking import check_plain_keys
+
+        check_plain_keys(config.path, config.plain_keys, found.values)
     policy = ValuePolicy(False, config.plain_keys)
     exported = formats.export(fmt, values, lambda key, value: not policy.visible(key, value))
     _warn(found.warnings + held + exported.warnings)
@@ -224,7 +229,7 @@ def export(
 
         wrote = f"wrote {text.count(len(values), 'key')} to {text.shown(destination)} ({fmt})"
         click.echo(f"secretsync: {wrote}", err=True)
-        _warn_if_committable(fmt, destination)
+        _warn_if_committable(fmt, str(target.path) if target else destination)
     return 0
 
 
@@ -318,7 +323,11 @@ def _deliver(fmt: str, exported: Exported, target: Destination | None) -> None:
     from secretsync_hooks.fs import FileProblem, append_private, write_atomic
 
     if target is None:
-        sys.stdout.write(exported.text)
+        # To a terminal (--show-values) the values are shown, escapes and all as text: a
+        # remote value must not retitle or clear the screen.  A pipe gets them exactly.
+        from secretsync_hooks.text import clean
+
+        sys.stdout.write(clean(exported.text) if sys.stdout.isatty() else exported.text)
         return
     try:
         if fmt == "github":

@@ -30,7 +30,11 @@ def problem_lines(result: Result) -> list[str]:
     ]
 
 
-def summary(result: Result) -> str:
+def summary(result: Result) -> str | None:
+    """The last line; None when a file could not be read and nothing was found (an error is
+    not a clean result: the error says it all)."""
+    if result.unreadable and not result.findings:
+        return None
     if not result.values:
         return (
             "secretsync: no values to look for (none in the .env is at least [scan] "
@@ -45,7 +49,8 @@ def summary(result: Result) -> str:
     paths = "; rename the paths that hold one" if any(f.line == 0 for f in result.findings) else ""
     return (
         f"secretsync: {text.count(len(result.findings), 'secret value')} found in "
-        f"{text.count(where, 'file')}: remove them (or, for a false alarm, add "
+        f"{text.count(where, 'file')}: remove "
+        f"{text.agree(len(result.findings), 'it', 'them')} (or, for a false alarm, add "
         f"'secretsync: allow' to the line){paths}."
     )
 

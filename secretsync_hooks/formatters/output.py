@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 PROGRESS_THRESHOLD = 5  # a bar only for pushes with more writes than this
+UNWRAPPED = 1_000_000  # the width of a console that is not a terminal
 
 
 class Output:
@@ -61,7 +62,11 @@ class Output:
             if styled:
                 options["force_terminal"] = True
             else:
-                options.update(no_color=True, color_system=None, force_terminal=False)
+                # In a pipe or a file there are no columns to fit: a value (--show-values)
+                # or a long key is printed whole, never wrapped onto the next line.
+                options.update(
+                    no_color=True, color_system=None, force_terminal=False, width=UNWRAPPED
+                )
             if self.width is not None:
                 options["width"] = self.width
             self._consoles[err] = Console(file=self.stream(err), **options)

@@ -7,6 +7,7 @@ Readable at 80 columns.  Every key is printed with control characters escaped, t
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from secretsync_hooks import text
@@ -18,6 +19,7 @@ from secretsync_hooks.formatters.rows import aligned, settings_rows
 from secretsync_hooks.formatters.states import STATES
 from secretsync_hooks.masking import MASK, ValuePolicy
 from secretsync_hooks.models import Action, DiffState, Direction
+from secretsync_hooks.phrases import command
 from secretsync_hooks.sync import SyncOutcome
 from secretsync_hooks.workspace import Workspace
 
@@ -90,7 +92,9 @@ def summary_line(comparison: Comparison) -> str:
     return f"Out of sync: {counts(comparison)}; {unchanged} unchanged."
 
 
-def _hints(output: Output, workspace: Workspace, comparison: Comparison) -> None:
+def _hints(
+    output: Output, workspace: Workspace, comparison: Comparison, args: Sequence[str]
+) -> None:
     if comparison.in_sync:
         return
     for hint in fix_commands(
@@ -98,6 +102,7 @@ def _hints(output: Output, workspace: Workspace, comparison: Comparison) -> None
         remote_exists=workspace.snapshot.exists,
         remote_name=workspace.remote_name,
         env_name=workspace.config.env_file.name,
+        args=args,
     ):
         output.line(hint, err=True)
 
@@ -126,6 +131,7 @@ def render_comparison(
     *,
     verbose: bool = False,
     quiet: bool = False,
+    args: Sequence[str] = (),
 ) -> None:
     if not _opening(output, workspace, comparison, quiet):
         return
@@ -136,7 +142,7 @@ def render_comparison(
     if comparison.differing or verbose:
         output.table(comparison_table(output, comparison, policy, everything=verbose))
     output.line(summary_line(comparison))
-    _hints(output, workspace, comparison)
+    _hints(output, workspace, comparison, args)
 
 
 def render_status(
@@ -146,6 +152,7 @@ def render_status(
     ignored: tuple[str, ...],
     *,
     quiet: bool = False,
+    args: Sequence[str] = (),
 ) -> None:
     if not _opening(output, workspace, comparison, quiet):
         return
@@ -168,7 +175,7 @@ def render_status(
     rows.append(("state", "in sync" if comparison.in_sync else "OUT OF SYNC"))
     for line in aligned(rows):
         output.line(line)
-    _hints(output, workspace, comparison)
+    _hints(output, workspace, comparison, args)
 
 
 def _env_keys(workspace: Workspace) -> str:
@@ -183,7 +190,14 @@ def _remote(workspace: Workspace) -> str:
         return "exists, no value yet (`secretsync push` fills it)"
     if not snapshot.exists:
         return "does not exist yet (`secretsync push` creates it)"
-    remote = f"exists, version {snapshot.version_label or 'unknown'}"
+    if snapshot.version is None and snapshot.versions:
+        # Parameter Store: each parameter has its own version; none stands for the path.
+        many = text.count(len(snapshot.versions), "parameter")
+        remote = (
+            f"exists, {many} (the most often changed at version {max(snapshot.versions.values())})"
+        )
+    else:
+        remote = f"exists, version {snapshot.version_label or 'unknown'}"
     if snapshot.last_changed is not None:
         remote += f", last changed {_format_time(snapshot.last_changed)}"
     return remote
@@ -208,6 +222,7 @@ def render_outcome(
     *,
     verbose: bool = False,
     quiet: bool = False,
+    args: Sequence[str] = (),
 ) -> None:
     if not _opening(output, workspace, outcome.comparison, quiet):
         return
@@ -216,7 +231,9 @@ def render_outcome(
         output.line(f"Nothing to {outcome.direction.value}: {summary_line(outcome.comparison)}")
         _tagged(output, outcome)
         if outcome.held_back:
-            output.line(_held_back_hint(workspace, outcome), err=True)
+            output.line(_held_back_hint(workspace, outcome, args), err=True)
+        else:  # what is out of sync is the other direction's: say how
+            _hints(output, workspace, outcome.comparison, args)
         return
     if outcome.dry_run or verbose:
         output.line(_where(workspace))
@@ -250,18 +267,20 @@ def _tagged(output: Output, outcome: SyncOutcome) -> None:
         )
 
 
-def _held_back_hint(workspace: Workspace, outcome: SyncOutcome) -> str:
+def _held_back_hint(workspace: Workspace, outcome: SyncOutcome, args: Sequence[str]) -> str:
     keys = text.keys(outcome.held_back)
     name = workspace.config.env_file.name
     if outcome.direction is Direction.PULL:
-        return f"{keys}: not in AWS; `secretsync pull --prune` would drop them from {name}."
+        them = text.agree(len(outcome.held_back), "it", "them")
+        return f"{keys}: not in AWS; {command('pull --prune', args)} would drop {them} from {name}."
     if looks_replaced(outcome.comparison) is not None:
         return (
             f"{len(outcome.held_back)} keys of {workspace.remote_name} are not in {name}: if "
-            f"{name} was lost or replaced, do not prune; `secretsync diff --verbose` shows "
-            "every key."
+            f"{name} was lost or replaced, do not prune; {command('diff --verbose', args)} "
+            "shows every key."
         )
-    return f"{keys}: not in {name}; `secretsync push --prune` would delete them in AWS."
+    them = text.agree(len(outcome.held_back), "it", "them")
+    return f"{keys}: not in {name}; {command('push --prune', args)} would delete {them} in AWS."
 
 
 def render_warnings(output: Output, warnings: list[str]) -> None:
