@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from secretsync_hooks.env_file import EnvFile
+from secretsync_hooks.local.env_file import EnvFile
 
 STYLES = [
     "# comment {i}",

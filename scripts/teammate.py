@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if (args.key is None) != (args.value is None) or not (args.key or args.delete):
         parser.error("give KEY VALUE to set a key, and/or --delete KEY")
-    from secretsync_hooks.config import Overrides, load_config
+    from secretsync_hooks.config.settings import Overrides, load_config
 
     config = load_config(Overrides(environment=args.env))
     sets = {args.key: args.value} if args.key else {}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from secretsync_hooks.cli import main
+from secretsync_hooks.cli.main import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

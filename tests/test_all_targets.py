@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from secretsync_hooks.config import Overrides, load_config
+from secretsync_hooks.config.settings import Overrides, load_config
 from tests.helpers import GIT_IDENTITY, Remote, run_program, write_config
 from tests.moto_server import MotoServer
 from tests.test_pre_commit import git, pre_commit

@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from botocore import exceptions as bce
 
-from secretsync_hooks.backends import get_backend
-from secretsync_hooks.backends.aws import AwsSession, describe_aws_error
-from secretsync_hooks.config import load_config
+from secretsync_hooks.config.settings import load_config
 from secretsync_hooks.errors import RemoteError
+from secretsync_hooks.remote.aws import AwsSession, describe_aws_error
+from secretsync_hooks.remote.backends import get_backend
 
 
 def client_error(code: str, message: str = "msg") -> bce.ClientError:

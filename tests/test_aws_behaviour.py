@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from secretsync_hooks.cli import cli as cli_group
+from secretsync_hooks.cli.main import cli as cli_group
 from tests.helpers import PATH, SECRET, Remote, in_a_terminal, run_program, write_config
 from tests.moto_server import DROP_AFTER, MotoServer, error
 
@@ -631,9 +631,10 @@ def test_20_an_ami_id_that_aws_does_not_store_is_not_applied(
     # AWS: for DataType aws:ec2:image, PutParameter answers 200 before the AMI id is checked;
     # an invalid one is then simply not stored.  A write cannot change a DataType to or from
     # aws:ec2:image.
-    from secretsync_hooks.backends import parameter_store
 
-    monkeypatch.setattr(parameter_store, "AMI_CONFIRM_SECONDS", 0.6)
+    from secretsync_hooks.remote.parameter_store import backend
+
+    monkeypatch.setattr(backend, "AMI_CONFIRM_SECONDS", 0.6)
     ps.seed({"TOKEN": "t-1"})
     ps.client.put_parameter(
         Name=f"{PATH}AMI", Value="ami-0123456789abcdef0", Type="String", DataType="aws:ec2:image"
@@ -772,7 +773,7 @@ def test_25_clients_are_made_before_the_writer_threads_start(
     # botocore: creating a client is not thread-safe (boto/botocore#2991).
     import threading
 
-    from secretsync_hooks.backends.aws import AwsSession
+    from secretsync_hooks.remote.aws import AwsSession
 
     made: list[str] = []
     original = AwsSession.client
@@ -909,7 +910,7 @@ def test_24_all_environments_answer_within_one_deadline_when_credentials_hang(
     import socket
     import time
 
-    from secretsync_hooks.hooks import check_main
+    from secretsync_hooks.hooks.check import check_main
 
     hang = socket.socket()
     hang.bind(("127.0.0.1", 0))

@@ -1,4 +1,4 @@
-"""The cut-down, cached endpoint data (``secretsync_hooks.backends.aws_endpoints``).
+"""The cut-down, cached endpoint data (``secretsync_hooks.remote.aws_endpoints``).
 
 The cache must answer exactly as botocore's full data does for the services it keeps, hand
 every other service to the full data, and never be used when someone else could have
@@ -16,8 +16,8 @@ import botocore.loaders
 import pytest
 from botocore.regions import EndpointResolver
 
-from secretsync_hooks.backends import aws_endpoints
-from secretsync_hooks.backends.aws import AwsSession, _loader
+from secretsync_hooks.remote import aws_endpoints
+from secretsync_hooks.remote.aws import AwsSession, _loader
 
 REGIONS = (
     "us-east-1",

@@ -8,12 +8,12 @@ from typing import Any
 import boto3
 import pytest
 
-from secretsync_hooks.backends.aws import AwsSession
-from secretsync_hooks.backends.parameter_store import MAX_ATTEMPTS, ParameterStoreBackend
-from secretsync_hooks.backends.secrets_manager import SecretsManagerBackend
-from secretsync_hooks.config import ParameterStoreSettings, SecretsManagerSettings
+from secretsync_hooks.config.settings import ParameterStoreSettings, SecretsManagerSettings
 from secretsync_hooks.errors import PartialApplyError, WriteConflict
 from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
+from secretsync_hooks.remote.aws import AwsSession
+from secretsync_hooks.remote.parameter_store.backend import MAX_ATTEMPTS, ParameterStoreBackend
+from secretsync_hooks.remote.secrets_manager.backend import SecretsManagerBackend
 from tests.moto_server import DROP, SERVER_ERROR, THROTTLE, TOO_MANY_UPDATES, MotoServer
 
 PATH = "/app/prod/"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from secretsync_hooks.cli import cli
+from secretsync_hooks.cli.main import cli
 from tests.aws_proxy import WRITE_ACTIONS
 from tests.helpers import SECRET, Remote, write_config
 from tests.moto_server import THROTTLE, MotoServer, error

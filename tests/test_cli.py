@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from secretsync_hooks import __version__
-from secretsync_hooks.cli import main
+from secretsync_hooks.cli.main import main
 
 CONFIG = """\
 [backend]
@@ -97,7 +97,7 @@ def test_unexpected_errors_are_one_line_unless_debug(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom near canary-s3cr3t")
 
-    monkeypatch.setattr("secretsync_hooks.remote.get_backend", broken)
+    monkeypatch.setattr("secretsync_hooks.remote.read.get_backend", broken)
     assert main(["diff"]) == 2
     err = capsys.readouterr().err
     assert err == (
@@ -133,7 +133,7 @@ def test_version_and_help_import_neither_boto3_nor_rich_tables(args: list[str]) 
         for line in result.stderr.splitlines()
         if line.startswith("import time:")
     }
-    assert "secretsync_hooks.cli" in imported
+    assert "secretsync_hooks.cli.main" in imported
     heavy = {m for m in imported if m.split(".")[0] in ("boto3", "botocore", "s3transfer")}
     assert heavy == set()
     assert "rich.table" not in imported

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from secretsync_hooks.cli import cli
+from secretsync_hooks.cli.main import cli
 from tests.helpers import BACKENDS, SECRET, Remote, write_config
 
 ENV = "# app settings\nDB_URL=postgres://db/app\nexport TOKEN='tok-one'\nLOG_LEVEL=info # note\n"

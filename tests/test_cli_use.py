@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner, Result
 from dotenv import dotenv_values
 
-from secretsync_hooks.cli import cli
+from secretsync_hooks.cli.main import cli
 from tests.helpers import BACKENDS, Remote, write_config
 from tests.test_export_formats import parse_docker_env_file, parse_github_env
 

@@ -4,7 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from secretsync_hooks.config import Overrides, ParameterStoreSettings, find_config, load_config
+from secretsync_hooks.config.settings import (
+    Overrides,
+    ParameterStoreSettings,
+    find_config,
+    load_config,
+)
 from secretsync_hooks.errors import ConfigError
 
 DOCUMENTED = """\

@@ -2,8 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from secretsync_hooks.differ import compare, compare_three_way, needs_force, plan_pull, plan_push
 from secretsync_hooks.models import Action, DiffState, Direction
+from secretsync_hooks.sync.differ import (
+    compare,
+    compare_three_way,
+    needs_force,
+    plan_pull,
+    plan_push,
+)
 
 LOCAL = {"B": "1", "A": "local", "ONLY_LOCAL": "x", "SAME": "s"}
 REMOTE = {"A": "remote", "SAME": "s", "Z_REMOTE": "z", "B": "1", "C_REMOTE": "c"}

@@ -11,8 +11,8 @@ from dotenv.parser import parse_stream
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secretsync_hooks.env_file import EnvFile, interpolation_keys
 from secretsync_hooks.errors import EnvFileError
+from secretsync_hooks.local.env_file import EnvFile, interpolation_keys
 
 
 def oracle(text: str) -> tuple[dict[str, str | None], list[str]]:
@@ -447,7 +447,7 @@ PIECES = [
 
 
 def _chunks(text: str, *, fast: bool) -> list[tuple[object, ...]]:
-    from secretsync_hooks.env_file import _parse
+    from secretsync_hooks.local.env_file import _parse
 
     chunks, problems = _parse(text, fast=fast)
     shape = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from secretsync_hooks.config import Overrides, load_config
+from secretsync_hooks.config.settings import Overrides, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -221,7 +221,7 @@ def test_secrets_manager_policies_cover_a_secret_that_does_not_exist_yet(purpose
 
 
 def test_the_readme_gives_installs_and_versions_that_exist() -> None:
-    from secretsync_hooks.formatters.json_fmt import SCHEMA
+    from secretsync_hooks.render.documents import SCHEMA
 
     assert "pip install secretsync-hooks" not in README  # not on PyPI
     assert "rev: v0.1.0" not in README  # no such tag

@@ -15,7 +15,7 @@ from dotenv import dotenv_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secretsync_hooks.formatters.export import (
+from secretsync_hooks.use.encoders import (
     DOCKER_MAX_LINE,
     ExportError,
     export,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from secretsync_hooks.cli import cli
-from secretsync_hooks.env_file import EnvFile
+from secretsync_hooks.cli.main import cli
+from secretsync_hooks.local.env_file import EnvFile
 from tests.aws_proxy import AwsProxy
 from tests.helpers import BACKENDS, Remote, write_config
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from secretsync_hooks.config import load_config
-from secretsync_hooks.formatters import json_fmt
-from secretsync_hooks.formatters.output import Output
-from secretsync_hooks.formatters.terminal import render_comparison
+from secretsync_hooks.config.settings import load_config
 from secretsync_hooks.masking import MASK, ValuePolicy
 from secretsync_hooks.redact import Redactor
-from secretsync_hooks.workspace import open_workspace
+from secretsync_hooks.render import documents
+from secretsync_hooks.render.output import Output
+from secretsync_hooks.render.terminal import render_comparison
+from secretsync_hooks.sync.workspace import open_workspace
 from tests.helpers import Remote, write_config
 
 
@@ -41,7 +41,7 @@ def workspace_files(project: Path, aws: None) -> Path:
 def test_golden_json_document(workspace_files: Path) -> None:
     workspace = open_workspace(load_config(environ={}), Redactor())
     comparison = workspace.compare()
-    document = json_fmt.comparison_document(
+    document = documents.comparison_document(
         workspace, "diff", comparison, ValuePolicy(plain_keys=("LOG_*",))
     )
     assert document["remote"].pop("version")
@@ -77,7 +77,7 @@ def test_golden_json_document(workspace_files: Path) -> None:
         ],
         "summary": {"local_only": 1, "remote_only": 1, "changed": 2, "unchanged": 3},
     }
-    assert json.loads(json_fmt.dumps(document)) == document
+    assert json.loads(documents.dumps(document)) == document
 
 
 def test_table_at_80_columns_without_colour(workspace_files: Path) -> None:
@@ -101,7 +101,7 @@ def test_table_at_80_columns_without_colour(workspace_files: Path) -> None:
 
 
 def test_progress_bar_only_on_a_terminal_and_only_for_many_writes() -> None:
-    from secretsync_hooks.formatters.output import progress_bar
+    from secretsync_hooks.render.output import progress_bar
 
     plain = Output("never", stderr=io.StringIO())
     with progress_bar(plain, 200, "pushing") as callback:
@@ -123,7 +123,7 @@ def test_plain_output_does_not_import_rich() -> None:
 
     code = (
         "import io, sys\n"
-        "from secretsync_hooks.formatters.output import Output\n"
+        "from secretsync_hooks.render.output import Output\n"
         "o = Output('auto', stdout=io.StringIO(), stderr=io.StringIO())\n"
         "o.line('in sync'); o.line('warning', err=True)\n"
         "print(sorted(m for m in sys.modules if m.startswith('rich')))\n"

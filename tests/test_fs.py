@@ -1,4 +1,4 @@
-"""Safe file reading and atomic writing (``secretsync_hooks.fs``)."""
+"""Safe file reading and atomic writing (``secretsync_hooks.local.fs``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from secretsync_hooks.fs import FileProblem, write_atomic
+from secretsync_hooks.local.fs import FileProblem, write_atomic
 
 # -- atomic writes ----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from secretsync_hooks.cli import cli
+from secretsync_hooks.cli.main import cli
 from tests.helpers import BACKENDS, GIT_IDENTITY, SECRET, Remote, run_program, write_config
 from tests.moto_server import MotoServer
 
@@ -85,7 +85,7 @@ def test_plain_keys_covering_every_key_present_show_nothing(
 def test_plain_keys_covering_most_keys_do_not_stop_what_shows_no_value(
     kind: str, project: Path, aws: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from secretsync_hooks.hooks import check_main
+    from secretsync_hooks.hooks.check import check_main
 
     _plain_upper(project, kind)
     for args in (["push", "--force"], ["diff", "--keys-only"], ["status"]):

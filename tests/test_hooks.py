@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from secretsync_hooks.forbid_env import main as forbid_env_main
-from secretsync_hooks.hooks import check_main, check_push_main
+from secretsync_hooks.hooks.check import check_main, check_push_main
+from secretsync_hooks.hooks.forbid_env import main as forbid_env_main
 from tests.helpers import Remote, write_config
 
 ENVIRONMENTS = """\
@@ -188,7 +188,7 @@ def test_forbid_env_imports_no_boto3() -> None:
     import sys
 
     code = (
-        "import sys; from secretsync_hooks.forbid_env import main; main(['x']);"
+        "import sys; from secretsync_hooks.hooks.forbid_env import main; main(['x']);"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3','botocore','rich')))"
     )
     result = subprocess.run(

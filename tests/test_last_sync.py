@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from secretsync_hooks.cli import cli
-from secretsync_hooks.config import Overrides, load_config
+from secretsync_hooks.cli.main import cli
+from secretsync_hooks.config.settings import Overrides, load_config
 from secretsync_hooks.errors import LastSyncError
-from secretsync_hooks.last_sync import LastSyncStore, git_dir, state_dir
+from secretsync_hooks.sync.last_sync import LastSyncStore, git_dir, state_dir
 from tests.helpers import Remote, key_file, write_config
 
 CANARY = "Zq9Xw8Cv7Bn6Ml5Kj4Hg"

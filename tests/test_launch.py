@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from secretsync_hooks import launch
 from secretsync_hooks.errors import EnvFileError, ExitCode, LaunchError
-from secretsync_hooks.leaks import Finder
+from secretsync_hooks.guard.needles import Finder
+from secretsync_hooks.use import launch
 
 
 def test_values_override_inherited_variables() -> None:
@@ -110,7 +110,8 @@ def test_the_child_path_returns_the_status_and_128_plus_a_signal() -> None:
 
 CHILD_PATH = """
 import sys
-from secretsync_hooks import launch, interrupts
+from secretsync_hooks.use import launch
+from secretsync_hooks import interrupts
 with interrupts.handled():
     code = launch.run_child(sys.executable, [sys.executable, "-c", sys.argv[1]], {})
 print("status", code, flush=True)

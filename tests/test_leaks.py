@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secretsync_hooks.leaks import Finder, forms, needles
-from secretsync_hooks.scanning import scan_data
-from secretsync_hooks.stream_redact import StreamRedactor, merged
+from secretsync_hooks.guard.needles import Finder, forms, needles
+from secretsync_hooks.guard.redact_stream import StreamRedactor, merged
+from secretsync_hooks.guard.scan import scan_data
 
 TOKEN = "tok_Zq8Lm2Vx9Pw4"
 PEM = "-----BEGIN KEY-----\nQUJDREVGR0hJSktMTU5PUA==\nUVJTVFVWV1hZWmFiY2RlZg==\n-----END KEY-----"
@@ -145,7 +145,7 @@ def test_random_binary_never_breaks_the_stream() -> None:
 
 
 def test_a_large_tree_is_read_by_one_thread_per_core(tmp_path: Path) -> None:
-    from secretsync_hooks import scan_files
+    from secretsync_hooks.guard import files
 
     paths = []
     for index in range(3):
@@ -155,8 +155,8 @@ def test_a_large_tree_is_read_by_one_thread_per_core(tmp_path: Path) -> None:
             if index == 2:
                 fh.write(b"x " + TOKEN.encode())
         paths.append(str(path))
-    assert scan_files._threads(len(paths)) == min(len(os.sched_getaffinity(0)), 3)
-    found, unreadable = scan_files.scan_files(paths, finder({"TOKEN": TOKEN}), {})
+    assert files._threads(len(paths)) == min(len(os.sched_getaffinity(0)), 3)
+    found, unreadable = files.scan_files(paths, finder({"TOKEN": TOKEN}), {})
     assert [(Path(f.path).name, f.line) for f in found] == [("big2.bin", 1)]
     assert unreadable == []
 
@@ -169,7 +169,7 @@ def test_a_path_is_masked_wherever_a_value_is_in_it() -> None:
 
 
 def test_a_config_cannot_turn_the_guard_off(project: Path) -> None:
-    from secretsync_hooks.config import load_config
+    from secretsync_hooks.config.settings import load_config
     from secretsync_hooks.errors import ConfigError
     from tests.helpers import write_config
 

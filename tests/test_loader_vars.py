@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secretsync_hooks.loader_vars import NAMES, PREFIXES, TABLE, chooses_what_runs, hold_back
+from secretsync_hooks.use.loader_vars import NAMES, PREFIXES, TABLE, chooses_what_runs, hold_back
 
 
 @pytest.mark.parametrize(

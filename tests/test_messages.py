@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from secretsync_hooks.cli import cli
+from secretsync_hooks.cli.main import cli
 from tests.helpers import GIT_IDENTITY, PATH, SECRET, Remote, key_file, write_config
 from tests.moto_server import MotoServer, error
 from tests.test_canary import leaks
@@ -85,7 +85,7 @@ def test_a_parameter_path_and_a_conflict_hint_read_as_written(project: Path, aws
 def test_an_endpoint_that_is_also_a_value_stays_readable(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from secretsync_hooks.hooks import check_main
+    from secretsync_hooks.hooks.check import check_main
 
     config(project)
     (project / ".env").write_text(env_text(COMMON))
@@ -257,7 +257,7 @@ def test_scan_with_a_missing_env_file_is_an_error(project: Path) -> None:
 def test_the_scan_hook_refuses_nothing_to_look_for_unless_allowed(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from secretsync_hooks.hooks import scan_main
+    from secretsync_hooks.hooks.scan import scan_main
 
     (project / ".git").rmdir()
     subprocess.run(["git", "init", "-q"], cwd=project, check=True, capture_output=True)
@@ -350,7 +350,7 @@ def test_shown_values_are_not_wrapped_in_a_pipe(project: Path, aws: None) -> Non
 def test_the_gitignore_a_blocked_commit_proposes_covers_the_files(
     capsys: pytest.CaptureFixture[str], project: Path
 ) -> None:
-    from secretsync_hooks.forbid_env import main
+    from secretsync_hooks.hooks.forbid_env import main
 
     blocked = ["prod.env", ".env-local", "config/.env", ".env.staging"]
     assert main(blocked) == 1

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from secretsync_hooks.cli import cli
-from secretsync_hooks.env_file import EnvFile
+from secretsync_hooks.cli.main import cli
+from secretsync_hooks.local.env_file import EnvFile
 from tests.helpers import BACKENDS, Remote, write_config
 
 KEYS = ("A", "B", "C", "D")

@@ -239,7 +239,7 @@ def test_records_and_keys_are_never_written_through_symbolic_links(
 
 
 def test_temporary_copies_are_hidden_by_the_rules_that_hide_the_env_file(tmp_path: Path) -> None:
-    from secretsync_hooks.fs import temporary_name
+    from secretsync_hooks.local.fs import temporary_name
 
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     (tmp_path / ".gitignore").write_text(".env\n.env.*\n*.env\n")

@@ -6,12 +6,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from secretsync_hooks.backends.aws import AwsSession
-from secretsync_hooks.backends.base import RemoteSnapshot
-from secretsync_hooks.backends.parameter_store import ParameterStoreBackend
-from secretsync_hooks.config import ParameterStoreSettings
+from secretsync_hooks.config.settings import ParameterStoreSettings
 from secretsync_hooks.errors import PartialApplyError, RemoteError, WriteConflict
 from secretsync_hooks.models import Action
+from secretsync_hooks.remote.aws import AwsSession
+from secretsync_hooks.remote.base import RemoteSnapshot
+from secretsync_hooks.remote.parameter_store.backend import ParameterStoreBackend
 from tests.helpers import Remote, add, delete, plan, update
 from tests.moto_server import DROP_AFTER, THROTTLE, TOO_MANY_UPDATES, MotoServer, error
 
@@ -339,7 +339,7 @@ def test_deleting_an_already_deleted_key_is_fine() -> None:
 def test_a_failed_keys_reason_is_a_code_or_a_name_never_text() -> None:
     from botocore.exceptions import ParamValidationError
 
-    from secretsync_hooks.backends.parameter_store import _reason
+    from secretsync_hooks.remote.parameter_store.backend import _reason
 
     assert _reason(client_error("AccessDeniedException")) == "AccessDeniedException"
     leaky = ParamValidationError(report="Invalid type for parameter Value, value: s3cr3t")

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from secretsync_hooks.backends.ratelimit import AdaptivePace
+from secretsync_hooks.remote.ratelimit import AdaptivePace
 
 
 class Clock:
@@ -108,7 +108,7 @@ def test_the_pace_has_a_floor(clock: Clock) -> None:
 
 
 def test_checked_writes_keep_the_slots_spacing_whatever_each_check_takes(clock: Clock) -> None:
-    from secretsync_hooks.backends.ratelimit import MAX_OFFSET, CheckedSend
+    from secretsync_hooks.remote.ratelimit import MAX_OFFSET, CheckedSend
 
     pace = AdaptivePace(40.0, clock=clock, sleep=clock.sleep)
     checked = CheckedSend(clock=clock, sleep=clock.sleep)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from secretsync_hooks.config import Overrides, load_config
+from secretsync_hooks.config.settings import Overrides, load_config
 from secretsync_hooks.errors import RefusedError, SecretSyncError, WriteConflict
 from secretsync_hooks.redact import Redactor
 from tests.helpers import (
@@ -318,7 +318,7 @@ def _config(project: Path, kind: str) -> Any:
 
 
 def test_a_secret_changed_after_the_plan_is_not_overwritten(project: Path, aws: None) -> None:
-    from secretsync_hooks import rollback
+    from secretsync_hooks.timeline import rollback
 
     config = _config(project, "secrets_manager")
     remote = Remote("secrets_manager")
@@ -333,7 +333,7 @@ def test_a_secret_changed_after_the_plan_is_not_overwritten(project: Path, aws: 
 
 
 def test_a_parameter_changed_after_the_plan_is_not_overwritten(project: Path, aws: None) -> None:
-    from secretsync_hooks import rollback
+    from secretsync_hooks.timeline import rollback
 
     config = _config(project, "parameter_store")
     remote = Remote("parameter_store")
@@ -352,7 +352,7 @@ def test_a_parameter_changed_after_the_plan_is_not_overwritten(project: Path, aw
 
 
 def test_a_parameter_with_more_history_than_aws_keeps_is_named(project: Path, aws: None) -> None:
-    from secretsync_hooks import rollback
+    from secretsync_hooks.timeline import rollback
 
     config = _config(project, "parameter_store")
     remote = Remote("parameter_store")
@@ -367,7 +367,7 @@ def test_a_parameter_with_more_history_than_aws_keeps_is_named(project: Path, aw
 
 
 def test_a_time_is_not_a_secrets_manager_version(project: Path, aws: None) -> None:
-    from secretsync_hooks import rollback
+    from secretsync_hooks.timeline import rollback
 
     config = _config(project, "secrets_manager")
     Remote("secrets_manager").seed({"A": "one"})
@@ -426,7 +426,7 @@ NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
     ],
 )
 def test_points_in_time(given: str, utc: str | None) -> None:
-    from secretsync_hooks import timepoint
+    from secretsync_hooks.timeline import timepoint
 
     when = timepoint.parse(given, now=NOW)
     assert when.tzinfo is not None
@@ -449,7 +449,7 @@ def test_points_in_time(given: str, utc: str | None) -> None:
     ],
 )
 def test_what_is_not_a_point_in_time(given: str, problem: str) -> None:
-    from secretsync_hooks import timepoint
+    from secretsync_hooks.timeline import timepoint
 
     with pytest.raises(SecretSyncError, match=problem) as caught:
         timepoint.parse(given, now=NOW)

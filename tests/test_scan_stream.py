@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secretsync_hooks.leaks import ALLOW, Finder, needles, non_overlapping
-from secretsync_hooks.scan_stream import Finding, LineScanner
+from secretsync_hooks.guard.needles import ALLOW, Finder, needles, non_overlapping
+from secretsync_hooks.guard.stream import Finding, LineScanner
 from tests.helpers import GIT_IDENTITY, write_config
 from tests.test_e2e_cli import secretsync_program
 from tests.test_pre_commit import git

@@ -6,12 +6,12 @@ from typing import Any
 import boto3
 import pytest
 
-from secretsync_hooks.backends.aws import AwsSession
-from secretsync_hooks.backends.base import RemoteSnapshot
-from secretsync_hooks.backends.secrets_manager import SecretsManagerBackend
-from secretsync_hooks.config import SecretsManagerSettings
+from secretsync_hooks.config.settings import SecretsManagerSettings
 from secretsync_hooks.errors import RemoteError, WriteConflict
 from secretsync_hooks.models import Action
+from secretsync_hooks.remote.aws import AwsSession
+from secretsync_hooks.remote.base import RemoteSnapshot
+from secretsync_hooks.remote.secrets_manager.backend import SecretsManagerBackend
 from tests.helpers import Remote, add, delete, plan, update
 from tests.moto_server import MotoServer
 

@@ -6,8 +6,8 @@ import io
 import os
 import threading
 
-from secretsync_hooks.leaks import Finder, Needle
-from secretsync_hooks.stream_redact import pump
+from secretsync_hooks.guard.needles import Finder, Needle
+from secretsync_hooks.guard.redact_stream import pump
 
 VALUE = b"Qx7Zp2Lm9Vb4Nc8Ks1Hd"
 

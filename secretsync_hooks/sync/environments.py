@@ -1,0 +1,107 @@
+"""Two environments side by side: compare their keys (values compared in memory, never
+shown), and promote keys from one to the other through the push engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+from secretsync_hooks import text
+from secretsync_hooks.config.settings import Config
+from secretsync_hooks.errors import RemoteError, SecretSyncError
+from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
+from secretsync_hooks.redact import Redactor
+from secretsync_hooks.remote.backends import AwsSession
+from secretsync_hooks.remote.base import Backend, RemoteSnapshot
+from secretsync_hooks.remote.read import read_remote
+
+
+class Side(NamedTuple):
+    """One environment's remote, as read."""
+
+    name: str
+    config: Config
+    backend: Backend
+    snapshot: RemoteSnapshot
+    session: AwsSession
+    deadline: float
+
+    @property
+    def values(self) -> Mapping[str, str]:
+        return self.snapshot.values
+
+
+def read_side(
+    name: str, config: Config, redactor: Redactor, *, deadline: float | None = None
+) -> Side:
+    """Read ``config``'s remote once (its own AWS session), registering its values."""
+    return Side(name, config, *read_remote(config, redactor, deadline))
+
+
+def require_exists(side: Side) -> None:
+    if not side.snapshot.exists:
+        raise RemoteError(
+            f"{side.name}: {side.config.remote_name} does not exist in {side.config.region}",
+            hint=f"`secretsync --env {side.name} push` creates it.",
+        )
+
+
+class Parity(NamedTuple):
+    only_a: tuple[str, ...]
+    only_b: tuple[str, ...]
+    same: tuple[str, ...]
+    different: tuple[str, ...]
+
+    def in_parity(self, *, values: bool = False) -> bool:
+        """The key sets match (and, with ``values``, every shared value too)."""
+        return not (self.only_a or self.only_b or (values and self.different))
+
+
+def compare(a: Mapping[str, str], b: Mapping[str, str]) -> Parity:
+    """Keys only in ``a``, only in ``b``, in both with the same value, with different ones
+    (each sorted)."""
+    shared = sorted(set(a) & set(b))
+    return Parity(
+        only_a=tuple(sorted(set(a) - set(b))),
+        only_b=tuple(sorted(set(b) - set(a))),
+        same=tuple(k for k in shared if a[k] == b[k]),
+        different=tuple(k for k in shared if a[k] != b[k]),
+    )
+
+
+class Promotion(NamedTuple):
+    plan: SyncPlan  # what would be written to the target
+    overwrites: tuple[str, ...]  # keys the target has with another value (need --force)
+    unchanged: tuple[str, ...]  # keys the target already has with the same value
+
+
+def promotion(
+    source: Mapping[str, str],
+    target: Mapping[str, str],
+    keys: Sequence[str],
+    *,
+    missing: bool = False,
+    force: bool = False,
+) -> Promotion:
+    """The keys to copy: ``keys`` (each must be in ``source``), and with ``missing`` every
+    key of ``source`` that ``target`` lacks.  A key ``target`` holds with another value is
+    overwritten only with ``force``; otherwise it is left out and named."""
+    absent = [k for k in keys if k not in source]
+    if absent:
+        raise SecretSyncError(f"not in the source environment: {text.keys(absent)}")
+    if not keys and not missing:
+        raise SecretSyncError("name the keys to promote, or pass --missing")
+    chosen = list(dict.fromkeys([*keys, *(k for k in source if missing and k not in target)]))
+    ops: list[KeyOp] = []
+    overwrites: list[str] = []
+    unchanged: list[str] = []
+    for key in chosen:
+        if key not in target:
+            ops.append(KeyOp(key, Action.ADD, source[key]))
+        elif target[key] == source[key]:
+            unchanged.append(key)
+        else:
+            overwrites.append(key)
+            if force:
+                ops.append(KeyOp(key, Action.UPDATE, source[key]))
+    return Promotion(SyncPlan(Direction.PUSH, tuple(ops)), tuple(overwrites), tuple(unchanged))
