@@ -122,7 +122,7 @@ REMOTE = Spec(
 DEBUG = Spec(
     ("--debug",),
     "debug",
-    "Show tracebacks and AWS calls (known values masked).",
+    "Show tracebacks (known values masked).",
     flag=True,
 )
 ON_ERROR = Spec(

@@ -7,13 +7,16 @@ What is scrubbed is text from elsewhere that may quote a value: AWS's own words 
 message (:attr:`~secretsync_hooks.errors.SecretSyncError.untrusted`), an unexpected
 exception's text, a traceback asked for with ``--debug``, a debug log line.  There, every
 whole value of at least ``[scan] min_length`` characters (the leak guard's threshold: shorter
-values are ordinary words) is replaced by the mask the tables use.  Each front (the CLI, a
+values are ordinary words) is replaced by the mask the tables use: whole, that is not as part
+of a longer word (``secretsync`` is a value's whole text in ``notify=secretsync``, not in
+``secretsync_hooks``).  Each front (the CLI, a
 hook) owns one :class:`Redactor`; the sync core registers every value it reads into it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from secretsync_hooks.masking import MASK
@@ -26,7 +29,7 @@ class Redactor:
 
     def __init__(self, min_length: int = DEFAULT_MIN_LENGTH) -> None:
         self._values: set[str] = set()
-        self._pieces: list[str] | None = None
+        self._pieces: re.Pattern[str] | None = None
         self._min_length = min_length
 
     @property
@@ -48,12 +51,10 @@ class Redactor:
         """``text`` with every registered value masked, in every form a message can carry it:
         as is, JSON-escaped (an AWS message or a botocore report quoting a JSON document),
         and line by line."""
-        for piece in self._all_pieces():
-            if piece in text:
-                text = text.replace(piece, MASK)
-        return text
+        pattern = self._pattern()
+        return pattern.sub(MASK, text) if pattern is not None else text
 
-    def _all_pieces(self) -> list[str]:
+    def _pattern(self) -> re.Pattern[str] | None:
         if self._pieces is None:
             pieces: set[str] = set()
             for value in self._values:
@@ -64,7 +65,18 @@ class Redactor:
                 ):
                     pieces.add(form)
                     pieces.update(line.strip() for line in form.splitlines())
-            self._pieces = sorted(
+            chosen = sorted(
                 (p for p in pieces if len(p) >= self._min_length), key=len, reverse=True
             )
+            if not chosen:
+                return None
+            self._pieces = re.compile("|".join(_whole(piece) for piece in chosen))
         return self._pieces
+
+
+def _whole(piece: str) -> str:
+    """A regular expression for ``piece`` not inside a longer word: a piece that begins (ends)
+    with a word character must not follow (precede) one."""
+    before = r"(?<![^\W])" if re.match(r"\w", piece[0]) else ""
+    after = r"(?![^\W])" if re.match(r"\w", piece[-1]) else ""
+    return f"{before}{re.escape(piece)}{after}"

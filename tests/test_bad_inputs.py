@@ -198,7 +198,7 @@ CASES = [
     ),
     Case(
         "empty SSM value",
-        "empty value (SSM rejects empty values): EMPTY",
+        "an empty value, which SSM rejects: EMPTY",
         backend="parameter_store",
         env=GOOD_ENV + "EMPTY=\n",
         args=("push",),

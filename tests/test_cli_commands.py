@@ -91,7 +91,9 @@ def test_a_wrong_region_after_a_sync_is_not_every_key_deleted(remote: Remote) ->
     text = run("diff", "--region", "eu-west-1")
     assert "remote-deleted" not in text.stdout and "local-only" in text.stdout
     assert "the region was us-east-1, not eu-west-1" in text.stderr
-    assert "does not exist yet" in text.stderr
+    assert "does not exist in eu-west-1 (from --region), and the config puts it in us-east-1" in (
+        text.stderr
+    )
 
 
 def test_keys_only_compares_key_sets(remote: Remote) -> None:
@@ -141,7 +143,7 @@ def test_status_shows_where_everything_comes_from(
     out = result.stdout
     assert "region       us-east-1 (from AWS_REGION)" in out
     assert f"backend      {remote.kind} (from .secretsync.toml [backend.type])" in out
-    what = "version" if remote.kind == "secrets_manager" else "3 parameters (the most often"
+    what = "version" if remote.kind == "secrets_manager" else "3 parameters (none changed"
     assert f"remote       exists, {what}" in out
     assert "last changed" in out
     assert "keys         3 agree" in out
@@ -178,7 +180,10 @@ def test_push_to_an_empty_remote_needs_no_force(remote: Remote) -> None:
     assert "added 3 (DB_URL, TOKEN, LOG_LEVEL)" in result.stdout
     assert run("diff").exit_code == 0
     again = run("push")
-    assert (again.exit_code, again.stdout.strip()) == (0, "Nothing to push: In sync: 3 keys agree.")
+    assert (again.exit_code, again.stdout.strip()) == (
+        0,
+        "Nothing to push (in sync: 3 keys agree).",
+    )
 
 
 def test_push_refuses_to_overwrite_without_force_and_changes_nothing(remote: Remote) -> None:
@@ -202,7 +207,7 @@ def test_push_dry_run_changes_nothing(remote: Remote) -> None:
     result = run("push", "--dry-run")
     assert result.exit_code == 0
     assert "Dry run: push would update 1 (TOKEN)" in result.stdout
-    assert "Needs --force: push would overwrite 1 value (TOKEN) in " in result.stdout
+    assert "Would ask first: push would overwrite 1 value (TOKEN) in " in result.stdout
     assert remote.values() == {**VALUES, "TOKEN": "theirs"}
 
 
@@ -409,9 +414,9 @@ def test_counting_words_and_only_the_states_that_occur(project: Path, aws: None)
 
 def test_force_with_dry_run_does_not_ask_for_force(remote: Remote) -> None:
     remote.seed({**VALUES, "TOKEN": "theirs"})
-    assert "Needs --force" in run("push", "--dry-run").stdout
+    assert "Would ask first" in run("push", "--dry-run").stdout
     forced = run("push", "--dry-run", "--force")
-    assert forced.exit_code == 0 and "Needs --force" not in forced.stdout
+    assert forced.exit_code == 0 and "Would ask first" not in forced.stdout
 
 
 def test_a_refusal_says_what_force_does_in_each_direction(remote: Remote) -> None:

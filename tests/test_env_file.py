@@ -158,7 +158,7 @@ def test_an_unclosed_quote_stops_the_reading_and_no_line_is_echoed() -> None:
         EnvFile.parse("A=1\n" + pem, path=Path(".env"))
     message = str(info.value)
     assert "line 2: a value opens a double quote that is never closed" in message
-    assert "1 statement(s)" in message
+    assert "cannot read 1 statement:" in message
     for piece in ("BEGIN", "MIIE", "c2Vj", "KEY", "END"):
         assert piece not in message
 

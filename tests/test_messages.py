@@ -161,7 +161,7 @@ def test_pull_prune_proposes_exactly_that_with_force(staging: Remote, project: P
     (project / ".env.staging").write_text("A=a-1\nB=b-1\nC=c-1\nD=d-1\nMINE=m\n")
     result = run("pull", "--prune", "--env", "staging")
     assert result.exit_code == 1
-    assert "`secretsync pull --prune --force --env staging` drops them from your .env" in (
+    assert "`secretsync pull --prune --force --env staging` drops it from the .env" in (
         result.stderr
     )
     assert "push --force" not in result.stderr
@@ -293,7 +293,7 @@ def test_empty_values_are_named_before_a_push_to_parameter_store(project: Path, 
     (project / ".env").write_text("A=1\nEMPTY_VALUE=\n")
     for command in ("status", "diff"):
         result = run(command)
-        assert "Parameter Store cannot hold EMPTY_VALUE (empty value" in result.stderr
+        assert "Parameter Store cannot hold EMPTY_VALUE (an empty value" in result.stderr
         assert "remove it from the .env, give it a value, or use Secrets Manager" in (result.stderr)
     push = run("push")
     assert push.exit_code == 2
@@ -326,7 +326,7 @@ def test_status_says_what_parameter_versions_mean(project: Path, aws: None) -> N
     remote.set("B", "2")
     (project / ".env").write_text("A=1\nB=2\n")
     result = run("status")
-    assert "exists, 2 parameters (the most often changed at version 2)" in result.stdout
+    assert "exists, 2 parameters (the most changed at its version 2)" in result.stdout
 
 
 def test_a_path_is_shown_normalised(project: Path, aws: None) -> None:
@@ -428,3 +428,117 @@ def test_no_value_in_the_new_message_paths(staging: Remote, project: Path) -> No
             outputs.append((args, run(*args).output))
     for args, output in outputs:
         assert leaks(output, {CANARY, CANARY[::-1]}) == set(), args
+
+
+# -- found in review: hints that say everything a command would do ----------------------------
+
+
+@pytest.fixture
+def synced(project: Path, aws: None) -> Remote:
+    """Seven keys, synced once (a record of the last sync)."""
+    config(project)
+    remote = Remote("secrets_manager")
+    values = {f"K{i}": f"value-{i}" for i in range(7)}
+    remote.seed(values)
+    (project / ".env").write_text(env_text(values))
+    assert run("diff").exit_code == 0
+    return remote
+
+
+def test_put_back_with_push_force_names_what_else_it_overwrites(
+    synced: Remote, project: Path
+) -> None:
+    synced.set("K1", "rotated-1")
+    synced.delete("K0")
+    diff = run("diff")
+    assert "`secretsync push --force` puts it back in AWS (and puts back your values of K1, " in (
+        diff.stderr
+    )
+
+
+def test_a_conflict_refusal_names_what_push_force_also_overwrites(
+    synced: Remote, project: Path
+) -> None:
+    synced.set("K1", "rotated-1")
+    synced.set("K2", "theirs-2")
+    (project / ".env").write_text((project / ".env").read_text().replace("value-2", "mine-2"))
+    refused = run("push")
+    assert refused.exit_code == 1
+    assert "`secretsync push --force` keeps yours and puts back your values of K1" in (
+        refused.stderr
+    )
+
+
+def test_a_bulk_change_in_aws_is_looked_at_first(synced: Remote, project: Path) -> None:
+    for i in range(4):
+        synced.set(f"K{i}", f"rotated-{i}")
+    diff = run("diff")
+    assert "4 of the 7 keys of .env changed in AWS since your last sync: check that" in (
+        diff.stderr
+    )
+    assert "run `secretsync pull`" not in diff.stderr
+    dry = run("pull", "--dry-run")
+    assert "Would ask first: pull would overwrite 4 of the 7 keys" in dry.stdout
+    assert "--force" not in dry.output
+    refused = run("pull")
+    assert "a remote other than the one you meant" in refused.stderr
+    assert "--force" not in refused.stderr.split("nothing was changed", 1)[1]
+
+
+def test_forget_all_outside_git_is_this_config_only(
+    tmp_path: Path, aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Remote("secrets_manager").seed({"A": "1"})
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        config(tmp_path / name)
+        (tmp_path / name / ".env").write_text("A=1\n")
+        monkeypatch.chdir(tmp_path / name)
+        assert run("diff").exit_code == 0
+    assert "Dropped 1 record" in run("forget", "--all").stdout
+    monkeypatch.chdir(tmp_path / "one")
+    assert json.loads(run("diff", "--format", "json").stdout)["three_way"] is True
+
+
+def test_every_proposed_command_carries_the_environment(staging: Remote, project: Path) -> None:
+    staging.client.delete_secret(SecretId="myapp/staging", ForceDeleteWithoutRecovery=True)
+    (project / ".env.staging").write_text("A=1\n")
+    status = run("status", "--env", "staging")
+    assert "`secretsync push --env staging` creates it" in status.output
+    exported = run("export", "--env", "staging", "--format", "json")
+    assert "`secretsync push --env staging` creates it" in exported.stderr
+    scanned = run("scan", "--env", "staging", "--env-file", "gone/.env")
+    assert "`secretsync pull --env staging --env-file gone/.env` to fetch it" in scanned.stderr
+
+
+def test_push_is_proposed_once_parameter_store_can_hold_every_key(project: Path, aws: None) -> None:
+    config(project, "parameter_store")
+    (project / ".env").write_text("A=1\nEMPTY=\n")
+    result = run("diff")
+    assert "`secretsync push` creates it once the keys Parameter Store cannot hold are fixed" in (
+        result.stderr
+    )
+
+
+def test_a_remote_missing_in_another_region_is_looked_for_where_the_config_says(
+    project: Path, aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config(project)
+    (project / ".env").write_text("A=1\n")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    result = run("diff")
+    assert "does not exist in eu-west-1 (from AWS_REGION), and the config puts it in us-east-1" in (
+        result.stderr
+    )
+    assert "`secretsync diff --region us-east-1` looks there" in result.stderr
+
+
+def test_a_debug_traceback_is_readable_when_a_common_word_is_a_value(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config(project)
+    (project / ".env").write_text(env_text({**COMMON, "TOKEN": CANARY}))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:1")
+    result = run("diff", "--debug")
+    assert "secretsync_hooks" in result.stderr  # not ********_hooks
+    assert leaks(result.output, {CANARY}) == set()

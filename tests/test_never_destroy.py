@@ -156,7 +156,7 @@ def test_mass_changes_need_force_even_with_a_record(synced: Remote, project: Pat
     assert "at once" in err
     assert synced.values() == VALUES
     dry = secretsync(project, "push", "--dry-run")
-    assert dry[0] == 0 and "Needs --force" in dry[1]
+    assert dry[0] == 0 and "Would ask first" in dry[1]
     assert secretsync(project, "push", "--force")[0] == 0
     assert synced.values() == local
     for key in ("A", "B", "C"):

@@ -189,7 +189,7 @@ def test_validation_lists_every_offending_key_before_any_call(
     assert "characters outside a-zA-Z0-9_.- in the key ( ): has space" in message
     assert "(/): slash/key" in message
     assert "AWS_REGION" not in message and "ssm_prefix" not in message
-    assert "empty value (SSM rejects empty values): EMPTY" in message
+    assert "an empty value, which SSM rejects: EMPTY" in message
     assert "value contains '{{' (SSM rejects it): BRACES" in message
     assert "value over 4096 bytes on the Standard tier: BIG" in message
     assert "full name longer than" in message

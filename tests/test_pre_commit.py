@@ -106,7 +106,7 @@ def test_try_repo_check(app: Path, hooks_repo: tuple[Path, str], moto_server: Mo
     assert re.search(
         r"NEW +local-added +added to your \.env since the last sync", local_only.stdout
     )
-    assert "NEW changed in .env since the last sync: run `secretsync push`." in (local_only.stdout)
+    assert "NEW added to .env since the last sync: run `secretsync push`." in (local_only.stdout)
 
     assert (
         subprocess.run(

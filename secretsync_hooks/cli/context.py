@@ -141,7 +141,7 @@ class Options:
     def output(self) -> Output:
         from secretsync_hooks.render.output import Output
 
-        return Output(self.color or "auto")
+        return Output(self.color or "auto", args=self.target_args())
 
     def policy(
         self, config: Config, *, keys_only: bool = False, keys: Iterable[str] = ()

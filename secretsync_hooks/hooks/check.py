@@ -18,7 +18,7 @@ from secretsync_hooks import options
 from secretsync_hooks.error_handler import report
 from secretsync_hooks.errors import AwsUnavailableError, ExitCode, SecretSyncError
 from secretsync_hooks.hooks.common import REDACTOR, hook_guarded, say
-from secretsync_hooks.render.phrases import phrase
+from secretsync_hooks.render.phrases import phrase, with_args
 
 if TYPE_CHECKING:
     from secretsync_hooks.sync.differ import Comparison
@@ -90,7 +90,7 @@ def _report(result: Checked, args: argparse.Namespace, skip: str) -> int:
     """One target's check, in the hook's words; its exit code."""
     target, label = result.target, result.target.label
     for warning in result.config.warnings if result.config else ():
-        say(f"secretsync: {label}warning: {warning}")
+        say(with_args(f"secretsync: {label}warning: {warning}", _target_args(target, args)))
     error = result.error
     if isinstance(error, AwsUnavailableError):
         return _unavailable(error, args, label, skip)
@@ -130,7 +130,7 @@ def _verdict(
 
     label = target.label
     for warning in workspace.warnings:
-        say(f"secretsync: {label}warning: {warning}")
+        say(with_args(f"secretsync: {label}warning: {warning}", _target_args(target, args)))
     if comparison.in_sync:
         say(render_in_sync(workspace, comparison, label))
         return int(ExitCode.OK)

@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from secretsync_hooks.errors import EnvFileError, EnvFileMissing
 from secretsync_hooks.local.fs import FileProblem, Signature, read_regular, write_atomic
+from secretsync_hooks.text import count as count_of
 from secretsync_hooks.text import keys as key_list
 
 # The grammar, copied from python-dotenv 1.2.4 (BSD-3-Clause) so that both read alike.
@@ -355,7 +356,7 @@ class EnvFile:
             shown = "\n".join(f"  {p}" for p in problems[:20])
             more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
             raise EnvFileError(
-                f"{where}: cannot read {len(problems)} statement(s):\n{shown}{more}",
+                f"{where}: cannot read {count_of(len(problems), 'statement')}:\n{shown}{more}",
                 hint="Fix these lines (see README, '.env syntax'); secretsync never drops a line "
                 "that may hold a secret.",
             )

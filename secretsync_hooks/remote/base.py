@@ -63,7 +63,7 @@ class RemoteSnapshot(NamedTuple):
         if self.version is not None:
             return self.version
         if self.versions:
-            return f"{len(self.versions)} parameters, versions up to {max(self.versions.values())}"
+            return f"{len(self.versions)} parameters, highest version {max(self.versions.values())}"
         return None
 
 

@@ -46,7 +46,12 @@ def summary(result: Result) -> str | None:
         return f"secretsync: no secret value found in {files} ({values} looked for)."
     where = len({f.path for f in result.findings})
     # The pragma allows a line; a path that holds a value can only be renamed.
-    paths = "; rename the paths that hold one" if any(f.line == 0 for f in result.findings) else ""
+    paths = (
+        "; rename the paths that hold one (or, if that value is no secret, list its key in "
+        "plain_keys)"
+        if any(f.line == 0 for f in result.findings)
+        else ""
+    )
     return (
         f"secretsync: {text.count(len(result.findings), 'secret value')} found in "
         f"{text.count(where, 'file')}: remove "

@@ -49,14 +49,6 @@ def render_drift(
         )
     if len(differing) > MAX_LISTED:
         lines.append(f"  ... and {len(differing) - MAX_LISTED} more (`secretsync diff` lists all)")
-    lines.extend(
-        fix_commands(
-            comparison,
-            remote_exists=workspace.snapshot.exists,
-            remote_name=workspace.remote_name,
-            env_name=workspace.config.env_file.name,
-            args=args,
-        )
-    )
+    lines.extend(fix_commands(workspace, comparison, args))
     lines.append(f"To go ahead anyway: {skip}")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -34,8 +34,11 @@ class Output:
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
         width: int | None = None,
+        args: Sequence[str] = (),
     ) -> None:
         self.color = color
+        # The options that chose the target: every `secretsync ...` command printed gets them.
+        self.args = tuple(args)
         self._streams = (stdout, stderr)
         self._consoles: dict[bool, Console] = {}
         self.width = width
@@ -75,7 +78,9 @@ class Output:
     def line(self, message: str, *, style: str = "", err: bool = False) -> None:
         """One line of plain text: through rich only when it is styled; control characters
         (from a key name, a file name) escaped either way."""
-        message = text.clean(message)
+        from secretsync_hooks.render.phrases import with_args
+
+        message = with_args(text.clean(message), self.args)
         if self.styled(err):
             from rich.text import Text
 

@@ -97,13 +97,7 @@ def _hints(
 ) -> None:
     if comparison.in_sync:
         return
-    for hint in fix_commands(
-        comparison,
-        remote_exists=workspace.snapshot.exists,
-        remote_name=workspace.remote_name,
-        env_name=workspace.config.env_file.name,
-        args=args,
-    ):
+    for hint in fix_commands(workspace, comparison, args):
         output.line(hint, err=True)
 
 
@@ -193,9 +187,13 @@ def _remote(workspace: Workspace) -> str:
     if snapshot.version is None and snapshot.versions:
         # Parameter Store: each parameter has its own version; none stands for the path.
         many = text.count(len(snapshot.versions), "parameter")
-        remote = (
-            f"exists, {many} (the most often changed at version {max(snapshot.versions.values())})"
+        highest = max(snapshot.versions.values())
+        how = (
+            "none changed since it was created"
+            if highest == 1
+            else f"the most changed at its version {highest}"
         )
+        remote = f"exists, {many} ({how})"
     else:
         remote = f"exists, version {snapshot.version_label or 'unknown'}"
     if snapshot.last_changed is not None:
@@ -228,7 +226,8 @@ def render_outcome(
         return
     plan = outcome.plan
     if plan.is_empty:
-        output.line(f"Nothing to {outcome.direction.value}: {summary_line(outcome.comparison)}")
+        state = summary_line(outcome.comparison)
+        output.line(f"Nothing to {outcome.direction.value} ({state[0].lower()}{state[1:-1]}).")
         _tagged(output, outcome)
         if outcome.held_back:
             output.line(_held_back_hint(workspace, outcome, args), err=True)
@@ -249,7 +248,7 @@ def render_outcome(
         verb = outcome.direction.value
         output.line(f"Dry run: {verb} would {'; '.join(parts)} in {outcome.destination}.")
         if outcome.refusal:
-            output.line(f"Needs --force: {outcome.refusal}.")
+            output.line(f"Would ask first: {outcome.refusal}.")
         output.line("Nothing was changed.")
         return
     done = "Pushed to" if outcome.direction is Direction.PUSH else "Pulled into"

@@ -28,12 +28,20 @@ class Reason(NamedTuple):
     text: str  # in the core's words: what the plan would do
     keys: tuple[str, ...] = ()
     regions: tuple[str | None, str | None] = (None, None)  # ELSEWHERE: configured, in use
+    # CONFLICT: the values changed or deleted in AWS since the last sync, which `push --force`
+    # (AWS made to hold every value of the .env) would overwrite too.
+    also: tuple[str, ...] = ()
 
 
 def refusal(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> tuple[Reason, ...]:
-    """Why ``plan`` needs consent; empty when it does not."""
+    """Why ``plan`` needs consent; empty when it does not.  A change of most keys at once
+    says so once: its overwrites and deletions are not listed again."""
     found = [_creates_elsewhere(workspace, plan), _mass_change(workspace, plan)]
-    return tuple(reason for reason in found if reason) + _risky(workspace, comparison, plan)
+    reasons = tuple(reason for reason in found if reason)
+    risky = _risky(workspace, comparison, plan)
+    if any(reason.kind == MASS for reason in reasons):
+        risky = tuple(reason for reason in risky if reason.kind == CONFLICT)
+    return reasons + risky
 
 
 def destination(workspace: Workspace, direction: Direction) -> str:
@@ -63,11 +71,14 @@ def _risky(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> tupl
     conflicts = tuple(op.key for op in risky if op.key in in_conflict)
     reasons = []
     if conflicts:
+        changed_in_aws = (DiffState.REMOTE_MODIFIED, DiffState.REMOTE_DELETED)
+        also = tuple(e.key for e in comparison.entries if e.state in changed_in_aws)
         reasons.append(
             Reason(
                 CONFLICT,
                 f"conflict: {text.keys(conflicts)} changed on both sides since the last sync",
                 conflicts,
+                also=also,
             )
         )
     where = destination(workspace, plan.direction)

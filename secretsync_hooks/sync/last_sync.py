@@ -183,15 +183,15 @@ class LastSyncStore:
     def __init__(self, config: Config, environ: Mapping[str, str] | None = None) -> None:
         self.config = config
         self.pairing = Pairing.of(config)
+        self._environ = environ
         self.directory = state_dir(config, environ)
-        slot = _digest(str(config.path.resolve()), config.environment or "")
+        slot = _slot(config.path, config.environment)
         pair = _digest(*(value or "" for value in self.pairing.fields().values()))
-        label = re.sub(r"[^A-Za-z0-9_.-]", "_", config.environment or "default")[:40]
-        self._prefix = f"base-{label}-{slot}-"
+        self._prefix = f"base-{slot}"
         self.path = self.directory / f"{self._prefix}{pair}.json"
         # Keys a write put in place without the config's tags (Parameter Store), which the
         # next push adds: beside the record, of the same pairing, apart from its agreement.
-        self.untagged_path = self.directory / f"untagged-{label}-{slot}-{pair}.json"
+        self.untagged_path = self.directory / f"untagged-{slot}{pair}.json"
         self._key_directory = user_state_dir(environ)
         self._key_path = self._key_directory / "key"
         self._key: bytes | None = None
@@ -371,15 +371,23 @@ class LastSyncStore:
         return True
 
     def forget_all(self) -> int:
-        """Drop every record of this repository (not the fingerprint key); how many."""
+        """Drop every record of this repository (not the fingerprint key); how many.  Outside
+        git the records of every project share the user's state directory: only this
+        config's are dropped (of each of its environments)."""
+        in_git = self.directory != user_state_dir(self._environ)
+        prefixes = [""] if in_git else [_slot(self.config.path, name) for name in self._names()]
         count = 0
         if self.directory.is_dir():
-            for path in self.directory.glob("base-*.json"):
-                path.unlink(missing_ok=True)
-                count += 1
-            for path in self.directory.glob("untagged-*.json"):
-                path.unlink(missing_ok=True)
+            for prefix in prefixes:
+                for path in self.directory.glob(f"base-{prefix}*.json"):
+                    path.unlink(missing_ok=True)
+                    count += 1
+                for path in self.directory.glob(f"untagged-{prefix}*.json"):
+                    path.unlink(missing_ok=True)
         return count
+
+    def _names(self) -> list[str | None]:
+        return [None, *self.config.environments]
 
     def drop_key(self) -> bool:
         """Drop the fingerprint key; whether there was one.
@@ -392,6 +400,13 @@ class LastSyncStore:
         self._key_path.unlink(missing_ok=True)
         self._key = None
         return existed
+
+
+def _slot(config_path: Path, environment: str | None) -> str:
+    """``<environment>-<digest of the config file and environment>-``: what the names of one
+    config's and environment's files start with."""
+    label = re.sub(r"[^A-Za-z0-9_.-]", "_", environment or "default")[:40]
+    return f"{label}-{_digest(str(config_path.resolve()), environment or '')}-"
 
 
 def _digest(*parts: str) -> str:

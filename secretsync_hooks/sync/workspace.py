@@ -43,6 +43,8 @@ class Workspace:
         self.last_sync: LastSync | None = None
         # Why the comparison is two-way although a record of an earlier sync exists.
         self.two_way_reason: str | None = None
+        # What the remote could not hold of what a push would send (noted as warnings too).
+        self.unholdable: list[str] = []
 
     @property
     def remote_name(self) -> str:
@@ -102,7 +104,8 @@ def open_workspace(
     workspace.note(warnings + backend.warnings + list(snapshot.warnings))
     if not keys_only:  # an example file's placeholders are not values to push
         # Said before a push is tried: what the remote could not hold of what it would send.
-        workspace.note(backend.cannot_hold(local.values(), snapshot))
+        workspace.unholdable = backend.cannot_hold(local.values(), snapshot)
+        workspace.note(workspace.unholdable)
     _attach_last_sync(workspace)
     return workspace
 

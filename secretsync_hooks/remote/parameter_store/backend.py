@@ -825,7 +825,7 @@ def _tag_hints(failed: dict[str, str], target: str, profile: str | None) -> dict
     return hints
 
 
-EMPTY_VALUE = "empty value (SSM rejects empty values)"
+EMPTY_VALUE = "an empty value, which SSM rejects"
 
 
 def _fix(problem: str) -> str:
@@ -845,7 +845,9 @@ def _fix(problem: str) -> str:
             'set [parameter_store] tier = "Intelligent-Tiering" (or "Advanced", charged per '
             "parameter) for values up to 8 KB, or keep such values elsewhere"
         )
-    return "rename or change it in the .env before a push"
+    if "'{{'" in problem:
+        return "change the value in the .env (SSM rejects '{{' in a value)"
+    return "rename the key in the .env before a push"
 
 
 def _reason(error: BaseException) -> str:

@@ -446,7 +446,8 @@ class SecretsManagerBackend(Backend):
                     "holds a JSON number, boolean or null",
                     "hold JSON numbers, booleans or null",
                 )
-                + "; compared and pulled as their JSON text"
+                + "; compared and pulled as "
+                + text.agree(len(converted), "its JSON text", "their JSON text")
             )
         check_unicode(f"secret {name}", values)
         return values, json_texts, warnings
