@@ -1,8 +1,8 @@
 """Behave like AWS, not like moto: one test per mismatch between what secretsync assumed and
 what AWS does, through the installed ``secretsync`` against a moto server.  Where moto cannot
 produce AWS's answer, the fault injector gives it (an error code and message recorded from
-AWS, or a whole response); each test cites the AWS fact it relies on.  docs/aws-behaviour.md
-lists them."""
+AWS, or a whole response); each test cites the AWS fact it relies on.
+docs/explanation/aws-behaviour.md lists them."""
 
 from __future__ import annotations
 
@@ -632,9 +632,9 @@ def test_20_an_ami_id_that_aws_does_not_store_is_not_applied(
     # an invalid one is then simply not stored.  A write cannot change a DataType to or from
     # aws:ec2:image.
 
-    from secretsync_hooks.remote.parameter_store import backend
+    from secretsync_hooks.remote.parameter_store import writing
 
-    monkeypatch.setattr(backend, "AMI_CONFIRM_SECONDS", 0.6)
+    monkeypatch.setattr(writing, "AMI_CONFIRM_SECONDS", 0.6)
     ps.seed({"TOKEN": "t-1"})
     ps.client.put_parameter(
         Name=f"{PATH}AMI", Value="ami-0123456789abcdef0", Type="String", DataType="aws:ec2:image"

@@ -12,7 +12,8 @@ from secretsync_hooks.config.settings import ParameterStoreSettings, SecretsMana
 from secretsync_hooks.errors import PartialApplyError, WriteConflict
 from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
 from secretsync_hooks.remote.aws import AwsSession
-from secretsync_hooks.remote.parameter_store.backend import MAX_ATTEMPTS, ParameterStoreBackend
+from secretsync_hooks.remote.parameter_store.backend import ParameterStoreBackend
+from secretsync_hooks.remote.parameter_store.retrying import MAX_ATTEMPTS
 from secretsync_hooks.remote.secrets_manager.backend import SecretsManagerBackend
 from tests.moto_server import DROP, SERVER_ERROR, THROTTLE, TOO_MANY_UPDATES, MotoServer
 

@@ -471,3 +471,73 @@ def test_status_and_config_show_the_same_settings_alike(remote: Remote) -> None:
     config = run("config").stdout.splitlines()
     shared = [line for line in config if not line.startswith("env keys")]
     assert shared == status[: len(shared)]
+
+
+# -- diff/status over several targets ------------------------------------------------------------
+
+STAGING = """
+[environments.staging]
+env_file = ".env.staging"
+[environments.staging.secrets_manager]
+secret_name = "myapp/staging"
+[environments.staging.parameter_store]
+path = "/myapp/staging/"
+"""
+
+
+@pytest.fixture
+def two_envs(remote: Remote, project: Path) -> Remote:
+    """The top level (in sync) and staging (its .env edited since the push)."""
+    config = project / ".secretsync.toml"
+    config.write_text(config.read_text() + STAGING)
+    remote.seed(VALUES)
+    Path(".env.staging").write_text("A=staging\n")
+    assert run("--env", "staging", "push", "-q").exit_code == 0
+    Path(".env.staging").write_text("A=staging-edited-Qv7\n")
+    return remote
+
+
+def test_diff_all_envs_shows_each_environment_and_exits_with_the_worst(two_envs: Remote) -> None:
+    result = run("diff", "--all-envs")
+    assert result.exit_code == 1
+    out = result.stdout
+    assert out.index("== default ==") < out.index("In sync: 3 keys agree.")
+    assert out.index("== staging ==") < out.index("Out of sync: 1 local-modified; 0 unchanged.")
+    assert "staging-edited-Qv7" not in result.output
+    # the next step names the environment it is for
+    assert "run `secretsync push --env staging`" in result.output
+    Path(".env.staging").write_text("A=staging\n")
+    assert run("diff", "--all-envs").exit_code == 0
+
+
+def test_diff_all_envs_json_is_one_document_with_each_target(two_envs: Remote) -> None:
+    result = run("diff", "--all-envs", "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["command"] == "diff"
+    assert [target["environment"] for target in document["targets"]] == ["default", "staging"]
+    assert [target["config"] for target in document["targets"]] == [None, None]
+    default, staging = (target["document"] for target in document["targets"])
+    assert default["in_sync"] is True and staging["in_sync"] is False
+    assert all(target["error"] is None for target in document["targets"])
+    assert "staging-edited-Qv7" not in result.stdout
+
+
+def test_status_all_envs_reports_each_and_one_broken_target_does_not_hide_the_rest(
+    two_envs: Remote, project: Path
+) -> None:
+    config = project / ".secretsync.toml"
+    broken = STAGING.replace("staging", "broken")
+    config.write_text(config.read_text() + broken)
+    Path(".env.broken").write_text("A=1\nthis line is no setting\n")
+    result = run("status", "--all-envs", "--format", "json")
+    assert result.exit_code == 2
+    targets = {target["environment"]: target for target in json.loads(result.stdout)["targets"]}
+    assert len(targets) == 3
+    assert targets["broken"]["document"] is None and ".env.broken" in targets["broken"]["error"]
+    assert targets["default"]["error"] is None and targets["default"]["document"]["in_sync"]
+    assert targets["staging"]["document"]["in_sync"] is False
+    table = run("status", "--all-envs")
+    assert table.exit_code == 2
+    assert "== staging ==" in table.stdout and "== default ==" in table.stdout
+    assert "secretsync [broken]: error: " in table.stderr and ".env.broken" in table.stderr

@@ -447,9 +447,9 @@ PIECES = [
 
 
 def _chunks(text: str, *, fast: bool) -> list[tuple[object, ...]]:
-    from secretsync_hooks.local.env_file import _parse
+    from secretsync_hooks.local.dotenv import parse_chunks
 
-    chunks, problems = _parse(text, fast=fast)
+    chunks, problems = parse_chunks(text, fast=fast)
     shape = [
         (c.text, c.line, c.key, c.value, c.token_start, c.token_end, c.quote, c.space_after_equals)
         for c in chunks

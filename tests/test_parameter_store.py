@@ -339,8 +339,8 @@ def test_deleting_an_already_deleted_key_is_fine() -> None:
 def test_a_failed_keys_reason_is_a_code_or_a_name_never_text() -> None:
     from botocore.exceptions import ParamValidationError
 
-    from secretsync_hooks.remote.parameter_store.backend import _reason
+    from secretsync_hooks.remote.parameter_store.run import failure_reason
 
-    assert _reason(client_error("AccessDeniedException")) == "AccessDeniedException"
+    assert failure_reason(client_error("AccessDeniedException")) == "AccessDeniedException"
     leaky = ParamValidationError(report="Invalid type for parameter Value, value: s3cr3t")
-    assert _reason(leaky) == "ParamValidationError"
+    assert failure_reason(leaky) == "ParamValidationError"

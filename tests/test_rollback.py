@@ -426,7 +426,7 @@ NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.timezone.utc)
     ],
 )
 def test_points_in_time(given: str, utc: str | None) -> None:
-    from secretsync_hooks.timeline import timepoint
+    from secretsync_hooks import timepoint
 
     when = timepoint.parse(given, now=NOW)
     assert when.tzinfo is not None
@@ -449,7 +449,7 @@ def test_points_in_time(given: str, utc: str | None) -> None:
     ],
 )
 def test_what_is_not_a_point_in_time(given: str, problem: str) -> None:
-    from secretsync_hooks.timeline import timepoint
+    from secretsync_hooks import timepoint
 
     with pytest.raises(SecretSyncError, match=problem) as caught:
         timepoint.parse(given, now=NOW)

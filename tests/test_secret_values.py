@@ -8,7 +8,7 @@ import pytest
 
 from secretsync_hooks.config.settings import Overrides, load_config
 from secretsync_hooks.errors import ConfigError, SecretSyncError
-from secretsync_hooks.use.values import check_required, example_files, required_keys
+from secretsync_hooks.sync.values import check_required, example_files, required_keys
 from tests.helpers import write_config
 
 

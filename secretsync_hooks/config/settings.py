@@ -336,7 +336,7 @@ def _region(
     ]
     region, where = next(((v, w) for v, w in candidates if v), (None, ""))
     if region is None:
-        from secretsync_hooks.remote.aws_config import profile_region
+        from secretsync_hooks.config.aws_profile import profile_region
 
         region, where = profile_region(profile, environ)
     if region is not None:

@@ -1,0 +1,1 @@
+"""The leak guard: finding the real values in files, staged blobs and streams."""

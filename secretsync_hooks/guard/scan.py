@@ -58,7 +58,7 @@ def finder_for(
     redactor.register(local.values())
     sets = [local]
     if remote:
-        from secretsync_hooks.use.values import Source, read_values
+        from secretsync_hooks.sync.values import Source, read_values
 
         sets.append(read_values(config, redactor, Source.REMOTE, deadline=deadline).values)
     finder = finder_of(config, *sets)

@@ -1,0 +1,1 @@
+"""The pre-commit hooks: thin argparse fronts over the same core as the command line."""

@@ -14,9 +14,11 @@ from typing import Any
 from secretsync_hooks.config.settings import Config
 from secretsync_hooks.masking import ValuePolicy
 from secretsync_hooks.models import Action
+from secretsync_hooks.remote.base import ApplyResult, Revision
 from secretsync_hooks.sync.differ import Comparison
 from secretsync_hooks.sync.engine import SyncOutcome
 from secretsync_hooks.sync.workspace import Workspace
+from secretsync_hooks.timeline.rollback import Planned
 
 SCHEMA = 2  # 2: three-way states, "base" and "detail"
 
@@ -146,3 +148,75 @@ def config_document(config: Config, keys: list[str] | None) -> dict[str, Any]:
 def dumps(document: dict[str, Any]) -> str:
     text = json.dumps(document, indent=2, ensure_ascii=False)
     return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def history_document(
+    config: Config, key: str | None, revisions: list[Revision], policy: ValuePolicy
+) -> dict[str, Any]:
+    """``history --format json``: the versions, values only where they may be shown."""
+
+    def entry(revision: Revision) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "version": revision.version,
+            "created": revision.created.isoformat() if revision.created else None,
+            "labels": list(revision.labels),
+            "who": revision.who,
+            "key": revision.key,
+            "known": revision.known,
+            "unreadable": revision.unreadable,
+            "against": revision.against,
+            "added": list(revision.added),
+            "changed": list(revision.changed),
+            "removed": list(revision.removed),
+        }
+        shown = {k: v for k, v in revision.values.items() if policy.visible(k, v)}
+        if shown:
+            out["values"] = shown
+        return out
+
+    return {
+        "schema": SCHEMA,
+        "command": "history",
+        "environment": config.environment,
+        "backend": config.backend,
+        "target": config.target,
+        "region": config.region,
+        "key": key,
+        "revisions": [entry(r) for r in revisions],
+    }
+
+
+def rollback_document(
+    planned: Planned, *, dry_run: bool, refused: bool, result: ApplyResult | None
+) -> dict[str, Any]:
+    """``rollback --format json``: the plan (key names), what it left, what it did."""
+    from secretsync_hooks.render.timeline import rollback_changes
+
+    config, rollback = planned.config, planned.rollback
+    changes = rollback_changes(planned)
+    return {
+        "schema": SCHEMA,
+        "command": "rollback",
+        "environment": config.environment,
+        "backend": config.backend,
+        "target": config.target,
+        "region": config.region,
+        "to": rollback.to,
+        "created": rollback.created.isoformat() if rollback.created else None,
+        "dry_run": dry_run,
+        "refused": refused,
+        "applied": result is not None and bool(result.applied),
+        "added": changes["add"],
+        "restored": changes["restore"],
+        "deleted": changes["delete"],
+        "kept": list(rollback.kept),
+        "lost": list(rollback.lost),
+        "not_restorable": list(planned.gone),
+        "version": result.version if result else None,
+    }
+
+
+def targets_document(command: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """``diff``/``status --all-envs`` (or ``--recursive``): each target's own document, or
+    its error, in order."""
+    return {"schema": SCHEMA, "command": command, "targets": results}

@@ -1,0 +1,1 @@
+"""The remote across time: its history, and putting it back as it was."""

@@ -1,0 +1,1 @@
+"""Using the values without a .env on disk: ``run`` and ``export``."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,22 +16,65 @@ from secretsync_hooks.cli.context import (
     command_options,
     short_help,
 )
-from secretsync_hooks.errors import EnvFileError, ExitCode, RefusedError
+from secretsync_hooks.errors import EnvFileError, ExitCode, RefusedError, SecretSyncError
 
 if TYPE_CHECKING:
     from secretsync_hooks.models import Direction
     from secretsync_hooks.render.output import Output
     from secretsync_hooks.sync.differ import Comparison
     from secretsync_hooks.sync.engine import SyncOutcome
+    from secretsync_hooks.sync.runner import Checked
     from secretsync_hooks.sync.workspace import Workspace
 
 READING = (*TARGET, FORMAT, *DISPLAY, options.TIMEOUT, options.DEBUG)
 
 
-def _compared(opts: Options, keys_only: bool) -> tuple[Workspace, Comparison]:
-    from secretsync_hooks.sync.engine import check
+_ALL_ENVS = click.option(
+    "--all-envs",
+    is_flag=True,
+    help="Every environment of the config (the top level too, if it names its own remote), "
+    "several at once.",
+)
+_RECURSIVE = click.option(
+    "--recursive",
+    is_flag=True,
+    help="Every .secretsync.toml tracked in the repository, each with its own .env.",
+)
 
-    return check(opts.load_config(), opts.redactor, keys_only=keys_only, deadline=opts.timeout)
+
+def _checked(opts: Options, *, all_envs: bool, recursive: bool) -> list[Checked]:
+    """The comparison of each target (one unless --all-envs or --recursive), several at
+    once, within one deadline: the same runner as the hooks'."""
+    from secretsync_hooks.config.settings import Overrides
+    from secretsync_hooks.remote.aws import deadline_for
+    from secretsync_hooks.sync.runner import check_targets
+    from secretsync_hooks.sync.targets import Target, targets
+
+    environments = [opts.environment] if opts.environment else []
+    found = targets(opts.config_path, environments, all_envs=all_envs, recursive=recursive)
+
+    def settings(target: Target) -> Overrides:
+        return Overrides(
+            config=target.config or opts.config_path,
+            environment=target.environment,
+            region=opts.region,
+            profile=opts.profile,
+            env_file=opts.env_file,
+            no_profile=opts.no_profile,
+        )
+
+    seconds = opts.timeout or deadline_for()
+    results = check_targets(
+        found, settings, opts.redactor, keys_only=opts.keys_only, seconds=seconds
+    )
+    for result in results:
+        if result.config is not None and result.config.warnings and len(results) == 1:
+            from secretsync_hooks.render.terminal import render_warnings
+
+            render_warnings(opts.output(), list(result.config.warnings))
+    if len(results) == 1 and results[0].error is not None:
+        raise results[0].error  # one target: its error is the command's
+    return results
 
 
 def _exit(comparison: Comparison) -> int:
@@ -39,39 +82,109 @@ def _exit(comparison: Comparison) -> int:
 
 
 @command_options(*READING, options.KEYS_ONLY)
-def diff(opts: Options) -> int:
-    """Show how the .env differs from AWS. Exit 0 in sync, 1 drift, 2 error."""
-    workspace, comparison = _compared(opts, bool(opts.keys_only))
-    keys_only = bool(opts.keys_only)
+@_ALL_ENVS
+@_RECURSIVE
+def diff(opts: Options, all_envs: bool, recursive: bool) -> int:
+    """Show how the .env differs from AWS. Exit 0 in sync, 1 drift, 2 error.
+
+    With --all-envs or --recursive, every environment (or every config of the repository)
+    is compared, several at once; the exit code is the worst of them."""
+    results = _checked(opts, all_envs=all_envs, recursive=recursive)
+    return _each(opts, "diff", results, _show_diff)
+
+
+@command_options(*READING, options.KEYS_ONLY)
+@_ALL_ENVS
+@_RECURSIVE
+def status(opts: Options, all_envs: bool, recursive: bool) -> int:
+    """Where the settings come from, the remote's version, counts per state."""
+    results = _checked(opts, all_envs=all_envs, recursive=recursive)
+    return _each(opts, "status", results, _show_status)
+
+
+Show = Callable[["Options", "Workspace", "Comparison", list[str]], "dict[str, Any] | None"]
+
+
+def _each(opts: Options, command: str, results: list[Checked], show: Show) -> int:
+    """Show each target's comparison (one JSON document for all when there are several);
+    the worst exit code."""
+    many = len(results) > 1
+    codes: list[int] = []
+    documents: list[dict[str, Any]] = []
+    for result in results:
+        target = result.target
+        label = target.label.strip().strip("[]")
+        where = {
+            "config": target.config.as_posix() if target.config is not None else None,
+            "environment": target.environment or "default",
+        }
+        args = opts.target_args()
+        if many and result.target.environment:
+            args += ["--env", result.target.environment]
+        if result.error is not None:
+            code, said = _failed(opts, result.error, label, args)
+            codes.append(code)
+            documents.append({**where, "document": None, "error": said})
+            continue
+        assert result.workspace is not None and result.comparison is not None
+        if many and not opts.json:
+            click.echo(f"== {label} ==")
+        document = show(opts, result.workspace, result.comparison, args)
+        documents.append({**where, "document": document, "error": None})
+        codes.append(_exit(result.comparison))
+    if opts.json:
+        from secretsync_hooks.render.documents import dumps, targets_document
+
+        if many:
+            click.echo(dumps(targets_document(command, documents)))
+        elif documents[0]["document"] is not None:
+            click.echo(dumps(documents[0]["document"]))
+    return max(codes)
+
+
+def _failed(opts: Options, error: Exception, label: str, args: list[str]) -> tuple[int, str]:
+    """One target's error, reported as the command's own would be (and its words for JSON),
+    the others going on."""
+    from secretsync_hooks.error_handler import own_words, report
+    from secretsync_hooks.render.phrases import phrase
+
+    if isinstance(error, SecretSyncError):
+        phrase(error, args)
+        said = own_words(error, opts.redactor)
+    else:
+        said = opts.redactor(str(error)) or type(error).__name__
+    prog = f"secretsync [{label}]" if label else "secretsync"
+    return report(error, debug=opts.debug, prog=prog, redact=opts.redactor), said
+
+
+def _show_diff(
+    opts: Options, workspace: Workspace, comparison: Comparison, args: list[str]
+) -> dict[str, Any] | None:
     output = opts.output()
-    policy = opts.policy(workspace.config, keys_only=keys_only, keys=workspace.keys())
+    policy = opts.policy(workspace.config, keys_only=opts.keys_only, keys=workspace.keys())
     if opts.json:
         from secretsync_hooks.render import documents
         from secretsync_hooks.render.terminal import render_warnings
 
         render_warnings(output, workspace.warnings)
-        click.echo(
-            documents.dumps(documents.comparison_document(workspace, "diff", comparison, policy))
-        )
-    else:
-        from secretsync_hooks.render.terminal import render_comparison
+        return documents.comparison_document(workspace, "diff", comparison, policy)
+    from secretsync_hooks.render.terminal import render_comparison
 
-        render_comparison(
-            output,
-            workspace,
-            comparison,
-            policy,
-            verbose=bool(opts.verbose),
-            quiet=bool(opts.quiet),
-            args=opts.target_args(),
-        )
-    return _exit(comparison)
+    render_comparison(
+        output,
+        workspace,
+        comparison,
+        policy,
+        verbose=opts.verbose,
+        quiet=opts.quiet,
+        args=args,
+    )
+    return None
 
 
-@command_options(*READING, options.KEYS_ONLY)
-def status(opts: Options) -> int:
-    """Where the settings come from, the remote's version, counts per state."""
-    workspace, comparison = _compared(opts, bool(opts.keys_only))
+def _show_status(
+    opts: Options, workspace: Workspace, comparison: Comparison, args: list[str]
+) -> dict[str, Any] | None:
     ignored = workspace.ignored()
     output = opts.output()
     if opts.json:
@@ -80,19 +193,12 @@ def status(opts: Options) -> int:
 
         render_warnings(output, workspace.warnings)
         # (the table shows no value; the JSON document does, for plain_keys)
-        policy = opts.policy(
-            workspace.config, keys_only=bool(opts.keys_only), keys=workspace.keys()
-        )
-        click.echo(
-            documents.dumps(documents.status_document(workspace, comparison, policy, ignored))
-        )
-    else:
-        from secretsync_hooks.render.terminal import render_status
+        policy = opts.policy(workspace.config, keys_only=opts.keys_only, keys=workspace.keys())
+        return documents.status_document(workspace, comparison, policy, ignored)
+    from secretsync_hooks.render.terminal import render_status
 
-        render_status(
-            output, workspace, comparison, ignored, quiet=bool(opts.quiet), args=opts.target_args()
-        )
-    return _exit(comparison)
+    render_status(output, workspace, comparison, ignored, quiet=opts.quiet, args=args)
+    return None
 
 
 _DRY_RUN = click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")

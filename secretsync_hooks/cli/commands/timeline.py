@@ -3,19 +3,17 @@ record of the last sync (after a rollback, ``pull`` brings the .env along)."""
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from secretsync_hooks import options, text
 from secretsync_hooks.cli.context import FORMAT, TARGET, Options, command_options, short_help
 from secretsync_hooks.errors import ExitCode, NeedsConsent, WriteConflict
+from secretsync_hooks.render.phrases import command
 
 if TYPE_CHECKING:
-    from secretsync_hooks.config.settings import Config
-    from secretsync_hooks.masking import ValuePolicy
-    from secretsync_hooks.remote.base import ApplyResult, Revision
+    from secretsync_hooks.remote.base import ApplyResult
     from secretsync_hooks.timeline.rollback import Planned
 
 
@@ -38,126 +36,23 @@ def history(opts: Options, limit: int, key: str | None) -> int:
     removed (KEY: only versions that touched it). Parameter Store: each parameter's last
     change, who made it and when; with KEY, that parameter's versions.
     """
-    from secretsync_hooks.remote.aws import deadline_for
-    from secretsync_hooks.remote.backends import AwsSession, get_backend
+    from secretsync_hooks.timeline.history import history as read_history
 
     config = opts.load_config()
-    session = AwsSession(config.region, config.profile)
-    backend = get_backend(config, session)
-    policy = opts.policy(config)
-    decrypt = bool(opts.show_values) or bool(config.plain_keys)
-    with session.deadline(opts.timeout or deadline_for()):
-        revisions = backend.history(limit, key, decrypt=decrypt)
-        for revision in revisions:
-            opts.redactor.register(revision.values.values())
-        if policy.plain_keys and any(revision.values for revision in revisions):
-            # Which keys plain_keys would show is judged against every key of the remote,
-            # not only those the versions shown happen to touch.
-            current = backend.read().values
-            opts.redactor.register(current.values())
-            opts.policy(config, keys=current)
+    found = read_history(
+        config, opts.redactor, limit, key, show_values=opts.show_values, deadline=opts.timeout
+    )
+    policy = opts.policy(config, keys=found.keys)
     if opts.json:
-        click.echo(json.dumps(_history_document(config, key, revisions, policy), indent=2))
+        from secretsync_hooks.render.documents import dumps, history_document
+
+        click.echo(dumps(history_document(config, key, found.revisions, policy)))
     else:
-        _render_history(config, key, revisions, policy)
+        from secretsync_hooks.render.timeline import history_lines
+
+        for line in history_lines(config, key, found.revisions, policy):
+            click.echo(line)
     return int(ExitCode.OK)
-
-
-def _history_document(
-    config: Config, key: str | None, revisions: list[Revision], policy: ValuePolicy
-) -> dict[str, Any]:
-    from secretsync_hooks.render.documents import SCHEMA
-
-    def entry(revision: Revision) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "version": revision.version,
-            "created": revision.created.isoformat() if revision.created else None,
-            "labels": list(revision.labels),
-            "who": revision.who,
-            "key": revision.key,
-            "known": revision.known,
-            "unreadable": revision.unreadable,
-            "against": revision.against,
-            "added": list(revision.added),
-            "changed": list(revision.changed),
-            "removed": list(revision.removed),
-        }
-        shown = {k: v for k, v in revision.values.items() if policy.visible(k, v)}
-        if shown:
-            out["values"] = shown
-        return out
-
-    return {
-        "schema": SCHEMA,
-        "command": "history",
-        "environment": config.environment,
-        "backend": config.backend,
-        "target": config.target,
-        "region": config.region,
-        "key": key,
-        "revisions": [entry(r) for r in revisions],
-    }
-
-
-def _render_history(
-    config: Config, key: str | None, revisions: list[Revision], policy: ValuePolicy
-) -> None:
-    where = f"{config.remote_name} ({config.region})"
-    per_key = config.backend == "parameter_store" and key is None
-    title = "Last change of each parameter under" if per_key else "History of"
-    click.echo(f"{title} {where}{f', key {text.shown(key)}' if key else ''}, newest first:")
-    # Parameter Store records who made each version (LastModifiedUser); Secrets Manager
-    # does not (CloudTrail does).
-    who = config.backend == "parameter_store"
-    rows = [_history_row(r, per_key, who=who) for r in revisions]
-    header: tuple[str, ...] = ("KEY", "VERSION", "CHANGED", "BY")
-    if not per_key:
-        header = ("VERSION", "CREATED", *(("BY",) if who else ()), "LABELS", "CHANGES")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo(
-            "  "
-            + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-    for revision in revisions:
-        for name, value in revision.values.items():
-            if policy.visible(name, value):
-                click.echo(f"    {revision.version[:8]} {text.shown(name)} = {text.clean(value)}")
-    if not revisions:
-        click.echo("  (none)")
-
-
-def _history_row(revision: Revision, per_key: bool, *, who: bool = False) -> tuple[str, ...]:
-    when = revision.created.strftime("%Y-%m-%d %H:%M:%S") if revision.created else "-"
-    if per_key:
-        return (
-            text.shown(revision.key or ""),
-            revision.version,
-            when,
-            text.shown(revision.who or "-"),
-        )
-    parts = [
-        f"{verb} {text.keys(names)}"
-        for verb, names in (
-            ("added", revision.added),
-            ("changed", revision.changed),
-            ("removed", revision.removed),
-        )
-        if names
-    ]
-    if revision.unreadable:
-        changes = f"({revision.unreadable})"
-    elif not revision.known:
-        changes = (
-            "(what it changed is not known: the version before it was not read, see "
-            "--limit, or AWS no longer keeps it)"
-        )
-    else:
-        changes = "; ".join(parts) or "no key changed"
-        if revision.against:
-            changes += f" (against {revision.against[:8]}: the versions between cannot be read)"
-    by = (text.shown(revision.who or "-"),) if who else ()
-    return (revision.version[:8], when, *by, ",".join(revision.labels) or "-", changes)
 
 
 @command_options(*TARGET, FORMAT, options.TIMEOUT, options.DEBUG)
@@ -202,7 +97,11 @@ def rollback(opts: Options, to: str, prune: bool, dry_run: bool, force: bool) ->
             f"{text.count(len(planned.rollback.plan.ops), 'key')}",
             "rollback",
         )
-        refusal.hint = "--force does it; --dry-run shows the plan."
+        refusal.hint = (
+            f"{command('rollback', ['--to', to, *opts.target_args(), '--force'])} does it; "
+            f"{command('rollback', ['--to', to, *opts.target_args(), '--dry-run'])} shows "
+            "the plan."
+        )
         raise refusal
     from secretsync_hooks.render.output import progress_bar
 
@@ -229,19 +128,13 @@ def _warn(planned: Planned, shown: set[str]) -> None:
 
 
 def _confirm_rollback(opts: Options, planned: Planned) -> bool:
+    from secretsync_hooks.render.timeline import rollback_target
+
     if not opts.can_prompt:
         return False
     _render_rollback(opts, planned, dry_run=True)
-    question = f"Roll back {planned.config.remote_name} to {_target(planned)}?"
+    question = f"Roll back {planned.config.remote_name} to {rollback_target(planned)}?"
     return click.confirm(question, default=False, err=True)
-
-
-def _target(planned: Planned) -> str:
-    rollback = planned.rollback
-    if planned.config.backend == "parameter_store":
-        return f"the state at {rollback.to}"
-    created = rollback.created.strftime("%Y-%m-%d %H:%M:%S") if rollback.created else None
-    return f"version {rollback.to}" + (f" (created {created})" if created else "")
 
 
 def _render_rollback(
@@ -253,97 +146,18 @@ def _render_rollback(
     result: ApplyResult | None = None,
 ) -> None:
     if opts.json:
-        document = _rollback_document(planned, dry_run=dry_run, refused=refused, result=result)
-        click.echo(json.dumps(document, indent=2))
+        from secretsync_hooks.render.documents import dumps, rollback_document
+
+        document = rollback_document(planned, dry_run=dry_run, refused=refused, result=result)
+        click.echo(dumps(document))
         return
-    config, plan = planned.config, planned.rollback.plan
-    where = f"{config.remote_name} ({config.region})"
-    if plan.is_empty:
-        click.echo(f"Nothing to roll back: {where} already holds {_target(planned)}.")
-    elif not opts.quiet or dry_run:
-        click.echo(
-            f"{'Would roll back' if dry_run else 'Rolled back'} {where} to {_target(planned)}:"
-        )
-        for verb, keys in _changes(planned).items():
-            for key in keys:
-                click.echo(f"  {verb.ljust(8)} {text.shown(key)}")
-    for line in _notes(planned):
+    from secretsync_hooks.render.timeline import rollback_lines
+
+    lines = rollback_lines(
+        planned, dry_run=dry_run, quiet=opts.quiet, refused=refused, result=result
+    )
+    for line in lines:
         click.echo(line)
-    if result is not None and result.version:
-        click.echo(f"Remote version now {result.version}.")
-    if result is not None and not plan.is_empty:
-        click.echo("The .env was not changed: `secretsync pull` brings it along.")
-    elif dry_run and not plan.is_empty and not refused:
-        click.echo("Dry run: nothing was changed.")
-
-
-def _changes(planned: Planned) -> dict[str, list[str]]:
-    """The keys the rollback adds, restores and deletes, in plan order."""
-    from secretsync_hooks.models import Action
-
-    plan = planned.rollback.plan
-    return {
-        verb: [op.key for op in plan.of(action)]
-        for verb, action in (
-            ("add", Action.ADD),
-            ("restore", Action.UPDATE),
-            ("delete", Action.DELETE),
-        )
-    }
-
-
-def _rollback_document(
-    planned: Planned, *, dry_run: bool, refused: bool, result: ApplyResult | None
-) -> dict[str, Any]:
-    from secretsync_hooks.render.documents import SCHEMA
-
-    config, rollback = planned.config, planned.rollback
-    changes = _changes(planned)
-    return {
-        "schema": SCHEMA,
-        "command": "rollback",
-        "environment": config.environment,
-        "backend": config.backend,
-        "target": config.target,
-        "region": config.region,
-        "to": rollback.to,
-        "created": rollback.created.isoformat() if rollback.created else None,
-        "dry_run": dry_run,
-        "refused": refused,
-        "applied": result is not None and bool(result.applied),
-        "added": changes["add"],
-        "restored": changes["restore"],
-        "deleted": changes["delete"],
-        "kept": list(rollback.kept),
-        "lost": list(rollback.lost),
-        "not_restorable": list(planned.gone),
-        "version": result.version if result else None,
-    }
-
-
-def _notes(planned: Planned) -> list[str]:
-    """What the rollback leaves as it is, and why."""
-    rollback, lines = planned.rollback, []
-    if rollback.kept:
-        lines.append(
-            f"Kept: {text.keys(rollback.kept)} (created after {rollback.to}, or deleted and "
-            "created again since, which leaves no earlier history); --prune deletes them."
-        )
-    if rollback.lost:
-        lines.append(
-            f"Not restored: {text.keys(rollback.lost)} changed more than 100 times since "
-            f"{rollback.to}, and AWS keeps only a parameter's last 100 versions."
-        )
-    if planned.gone:
-        one = len(planned.gone) == 1
-        lines.append(
-            f"Not in {planned.config.remote_name} now: {text.keys(planned.gone)} (named by your "
-            f".env or the record of the last sync). If {'it was' if one else 'they were'} "
-            f"deleted after {rollback.to}, AWS kept no history of {'it' if one else 'them'} "
-            f"and a rollback cannot restore {'it' if one else 'them'}; the "
-            f"value{'' if one else 's'} may still be in your .env."
-        )
-    return lines
 
 
 def register(group: click.Group) -> None:

@@ -21,9 +21,9 @@ from secretsync_hooks.use.encoders import FORMATS
 
 if TYPE_CHECKING:
     from secretsync_hooks.config.settings import Config
+    from secretsync_hooks.sync.values import Values
     from secretsync_hooks.use.destination import Destination
     from secretsync_hooks.use.encoders import Exported
-    from secretsync_hooks.use.values import Values
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,7 +89,7 @@ def _held_back(held: list[str], done: str) -> str:
 
 
 def _read(opts: Options, config: Config) -> Values:
-    from secretsync_hooks.use.values import Source, read_values
+    from secretsync_hooks.sync.values import Source, read_values
 
     source = Source(opts.source or "remote")
     return read_values(config, opts.redactor, source, deadline=opts.timeout)
@@ -146,8 +146,8 @@ def run(
     127: command not found; 126: not executable; 2: the values could not be read.
     """
     from secretsync_hooks import text
+    from secretsync_hooks.sync import values as secret_values
     from secretsync_hooks.use import launch
-    from secretsync_hooks.use import values as secret_values
     from secretsync_hooks.use.loader_vars import hold_back
 
     config = opts.load_config()
@@ -213,7 +213,7 @@ def export(
     target = _checked(config, fmt, destination, named="--output" if output else "$GITHUB_ENV")
     found = _read(opts, config)
     if strict:
-        from secretsync_hooks.use.values import check_required
+        from secretsync_hooks.sync.values import check_required
 
         check_required(config, found.values, "nothing was written")
     values, held = _exportable(fmt, _selected(found.values, keys), allow_env)

@@ -1,5 +1,6 @@
-"""The values ``run`` and ``export`` hand on: read once, from the remote, the .env or both,
-and never written back: neither the .env nor the record of the last sync is touched."""
+"""One environment's values as ``run``, ``export`` and the leak guard use them: read once,
+from the remote, the .env or both, and never written back: neither the .env nor the record
+of the last sync is touched."""
 
 from __future__ import annotations
 
