@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if urllib.parse.urlsplit(endpoint).hostname not in LOOPBACK:
         print(
             "teammate: AWS_ENDPOINT_URL must name a local stand-in for AWS (127.0.0.1, "
-            "localhost), such as the moto server of README's 'Using a local endpoint'",
+            "localhost), such as the moto server of docs/guide/local-endpoint.md",
             file=sys.stderr,
         )
         return 2

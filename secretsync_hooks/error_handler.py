@@ -18,6 +18,8 @@ from secretsync_hooks import interrupts
 from secretsync_hooks.errors import ExitCode, SecretSyncError
 from secretsync_hooks.text import clean
 
+RERUN = "Rerun with --debug to see the traceback, and report it if it is a bug."
+
 
 def report(
     exc: BaseException,
@@ -54,7 +56,7 @@ def report(
     what = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
     out.write(clean(f"{prog}: unexpected error: {what}\n"))
     if not debug:
-        out.write("Rerun with --debug to see the traceback, and report it if it is a bug.\n")
+        out.write(f"{RERUN}\n")
     return int(ExitCode.ERROR)
 
 
@@ -111,10 +113,12 @@ def guarded(
     stream: TextIO | None = None,
     redact: Callable[[str], str] = str,
     phrase: Callable[[SecretSyncError], None] | None = None,
+    document: Callable[[BaseException, int], None] | None = None,
 ) -> int:
     """Run ``func`` with Ctrl-C and SIGTERM as exceptions, and turn whatever it raises into
     a message and an exit code; ``phrase`` lets the front add its own words (the command
-    that fixes it) to an error of the core first."""
+    that fixes it) to an error of the core first, and ``document`` print the error as its
+    JSON document too (not when stdout itself failed)."""
     try:
         with interrupts.handled():
             code = func()
@@ -123,4 +127,7 @@ def guarded(
     except (Exception, KeyboardInterrupt) as exc:
         if phrase is not None and isinstance(exc, SecretSyncError):
             phrase(exc)
-        return report(exc, debug=debug, prog=prog, stream=stream, redact=redact)
+        code = report(exc, debug=debug, prog=prog, stream=stream, redact=redact)
+        if document is not None and not (isinstance(exc, OSError) and _is_output_error(exc)):
+            document(exc, code)
+        return code

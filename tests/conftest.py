@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from moto import mock_aws
 
+from tests import helpers
 from tests.helpers import GIT_IDENTITY
 from tests.moto_server import MotoServer, running
 
@@ -89,30 +91,46 @@ def aws() -> Iterator[None]:
         yield
 
 
-# Whole modules that start processes (the installed program, git, pre-commit, a proxy) or run
-# many randomised sequences: left out of the fast loop (`-m "not slow"`), run by CI.
-_SLOW_MODULES = {
-    "test_aws_behaviour",
-    "test_aws_proxy",
-    "test_canary",
-    "test_e2e_cli",
-    "test_faults",
-    "test_never_destroy",
-    "test_never_destroy_property",
-    "test_never_reveal",
-    "test_pre_commit",
-    "test_three_way_scenarios",
-}
+@pytest.fixture
+def processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test starts the installed programs (``tests.helpers.program`` refuses otherwise):
+    it belongs to the end-to-end tier."""
+    monkeypatch.setattr(helpers, "PROCESSES", True)
+
+
+# The tiers, each named by the fixtures a test asks for (not by a list of modules):
+#   e2e       the installed programs, git hooks and pre-commit as processes;
+#   property  hypothesis runs many generated cases (fewer with --hypothesis-profile dev);
+#   aws       the core or the CLI in this process, against moto (in-process, or its HTTP
+#             server where AWS's faults are injected);
+#   unit      the rest: no AWS, no processes of ours.
+E2E = {"processes", "hooks_repo", "pre_commit_home"}
+AWS = {"aws", "moto_server", "proxy"}
+
+
+def tier(item: pytest.Item) -> str:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if fixtures & E2E:
+        return "e2e"
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return "property"
+    if fixtures & AWS:
+        return "aws"
+    return "unit"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark as slow every test of a slow module, and every test that needs the moto HTTP
-    server (a real server and real sockets, where the fast loop uses in-process moto)."""
     for item in items:
-        module = Path(item.nodeid.split("::", 1)[0]).stem
-        fixtures = getattr(item, "fixturenames", ())
-        if module in _SLOW_MODULES or "moto_server" in fixtures:
-            item.add_marker(pytest.mark.slow)
+        item.add_marker(getattr(pytest.mark, tier(item)))
+        if "pre_commit_home" in getattr(item, "fixturenames", ()):
+            # Under pytest-xdist (--dist loadgroup), on one worker: pre-commit installs the
+            # hooks' environment once per home, and each worker has a home of its own.
+            item.add_marker(pytest.mark.xdist_group("pre-commit"))
+
+
+# Property tests' example counts (tests.helpers.examples) are for the default profile; the
+# inner loop's profile runs a tenth of them.
+settings.register_profile("dev", max_examples=10)
 
 
 @pytest.fixture(scope="session")

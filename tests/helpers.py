@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pty
@@ -46,6 +47,20 @@ def write_config(root: Path, kind: str, extra: str = "") -> Path:
     return path
 
 
+@functools.cache
+def _boto3_session() -> boto3.session.Session:
+    """One boto3 session for every test's ``Remote``: its loader keeps the service models
+    parsed (a session of its own per remote took ~90 ms).  No config or credentials file is
+    read (each test has its own, and this session outlives the test): a remote is always
+    given its region, credentials and endpoint."""
+    import botocore.session
+
+    core = botocore.session.Session()
+    core.set_config_variable("config_file", os.devnull)
+    core.set_config_variable("credentials_file", os.devnull)
+    return boto3.session.Session(botocore_session=core)
+
+
 class Remote:
     """The remote side of a test, read and written with plain boto3 (not secretsync)."""
 
@@ -53,7 +68,7 @@ class Remote:
         self, kind: str, endpoint_url: str | None = None, region: str = "us-east-1"
     ) -> None:
         self.kind = kind
-        session = boto3.session.Session()
+        session = _boto3_session()
         # Explicit fake credentials: tests that take the environment's away still seed.
         kwargs: dict[str, Any] = {
             "region_name": region,
@@ -145,8 +160,12 @@ def delete(key: str) -> KeyOp:
     return KeyOp(key, Action.DELETE)
 
 
+PROCESSES = False  # set by the ``processes`` fixture: the test is of the end-to-end tier
+
+
 def program(name: str = "secretsync") -> str:
     """The installed console script ``name`` beside this interpreter."""
+    assert PROCESSES, "a test that starts the installed programs asks for the `processes` fixture"
     beside = Path(sys.executable).parent / name
     assert beside.exists(), f"{name} is not installed in this environment"
     return str(beside)
@@ -165,6 +184,64 @@ def run_program(
         timeout=120,
         check=False,
     )
+
+
+def examples(full: int) -> int:
+    """A property test's example count: ``full`` under hypothesis's default profile, a tenth
+    under the inner loop's (``--hypothesis-profile dev``)."""
+    from hypothesis import settings
+
+    profile = settings.default
+    assert profile is not None
+    return max(5, full * profile.max_examples // 100)
+
+
+ENTRY_POINTS = {
+    "secretsync": "secretsync_hooks.cli.main:main",
+    "secretsync-check": "secretsync_hooks.hooks.check:check_main",
+    "secretsync-check-push": "secretsync_hooks.hooks.check:check_push_main",
+    "secretsync-forbid-env": "secretsync_hooks.hooks.forbid_env:main",
+    "secretsync-scan": "secretsync_hooks.hooks.scan:scan_main",
+}
+
+
+def run_in_process(
+    cwd: Path,
+    *args: str,
+    name: str = "secretsync",
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """What ``run_program`` gives, from the same entry point called in this process: for
+    tests about what a command does and says, where the process itself is not the subject
+    (exec, signals, exit on a deadline, start-up, the installed scripts stay with
+    ``run_program``). ``env``, as for a process, is the whole environment."""
+    import importlib
+
+    from click.testing import CliRunner
+
+    module, _, function = ENTRY_POINTS[name].partition(":")
+    entry = getattr(importlib.import_module(module), function)
+    overlay: dict[str, str | None] = {}
+    if env is not None:
+        overlay = {key: None for key in os.environ if key not in env}
+        overlay.update(env)
+    runner = CliRunner()
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with runner.isolation(input=input, env=overlay) as (out, err, _):
+            try:
+                code = entry(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            stdout = out.getvalue().decode("utf-8", "replace")
+            stderr = err.getvalue().decode("utf-8", "replace")
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess([name, *args], int(code or 0), stdout, stderr)
 
 
 class Hold:
@@ -220,6 +297,7 @@ def in_a_terminal(
 ) -> tuple[int, str]:
     """Run ``argv`` with a pseudo-terminal as its controlling terminal, as stdin and stdout;
     type ``answer`` once it prints ``after`` (a prompt)."""
+    assert PROCESSES, "a test that starts the installed programs asks for the `processes` fixture"
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
         os.chdir(cwd)

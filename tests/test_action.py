@@ -23,8 +23,11 @@ import pytest
 import yaml
 
 from tests.helpers import AWKWARD, Remote, write_config
+from tests.json_contract import validated
 from tests.moto_server import MotoServer
 from tests.test_export_formats import parse_github_env
+
+pytestmark = pytest.mark.usefixtures("processes")  # the Action's steps, as processes
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
@@ -212,7 +215,7 @@ def test_report_and_named_environment(
         {"SECRETSYNC_PROFILE": ""},
     )
     assert result.code == 0, result.stderr
-    report = json.loads((project / "report.json").read_text())
+    report = validated((project / "report.json").read_text())
     assert report["in_sync"] is True and report["environment"] == "staging"
 
 
@@ -255,7 +258,7 @@ def test_the_shipped_drift_check_workflow_runs_with_the_shipped_config(
         }
         result = run_action(runner, project, given, env)
         assert result.code == 0, (entry, result.stderr)
-        report = json.loads((project / given["report"]).read_text())
+        report = validated((project / given["report"]).read_text())
         assert report["in_sync"] is True and report["region"] == entry["region"]
         assert "overrides region" not in result.stderr
 

@@ -1,17 +1,18 @@
 """Every target at once: ``--env default``, ``--all-envs`` (several environments read at the
-same time), ``--recursive`` (every tracked config of a monorepo), through the installed hook
-and the real pre-commit, against a moto server."""
+same time), ``--recursive`` (every tracked config of a monorepo), through the hook's entry
+point and the real pre-commit, against a moto server."""
 
 from __future__ import annotations
 
-import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from secretsync_hooks.config.settings import Overrides, load_config
-from tests.helpers import GIT_IDENTITY, Remote, run_program, write_config
+from tests.helpers import GIT_IDENTITY, Remote, run_in_process, write_config
+from tests.json_contract import validated
 from tests.moto_server import MotoServer
 from tests.test_pre_commit import git, pre_commit
 
@@ -35,7 +36,7 @@ READ = {"secrets_manager": "GetSecretValue", "parameter_store": "GetParametersBy
 
 
 def hook(cwd: Path, *args: str) -> tuple[int, str]:
-    result = run_program(cwd, *args, name="secretsync-check")
+    result = run_in_process(cwd, *args, name="secretsync-check")
     return result.returncode, result.stdout + result.stderr
 
 
@@ -48,7 +49,7 @@ def envs(request: pytest.FixtureRequest, project: Path, moto_server: MotoServer)
     for name, text in FILES.items():
         (project / name).write_text(text)
     for environment in ("default", "staging", "prod"):
-        result = run_program(project, "--env", environment, "push", "--force", "-q")
+        result = run_in_process(project, "--env", environment, "push", "--force", "-q")
         assert result.returncode == 0, result.stderr
     return kind
 
@@ -56,9 +57,9 @@ def envs(request: pytest.FixtureRequest, project: Path, moto_server: MotoServer)
 def test_the_top_level_is_named_default(envs: str, project: Path) -> None:
     assert load_config(Overrides(environment="default")).target == load_config().target
     assert load_config(environ={"SECRETSYNC_ENV": "default"}).environment is None
-    result = run_program(project, "--env", "default", "diff", "--format", "json")
+    result = run_in_process(project, "--env", "default", "diff", "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["in_sync"] is True
+    assert validated(result.stdout)["in_sync"] is True
     code, output = hook(project, "--env", "default", "--env", "staging")
     assert code == 0, output
     assert "[default] .env matches" in output and "[staging] .env.staging matches" in output
@@ -111,11 +112,14 @@ def test_one_target_that_never_answers_does_not_hold_the_others(
 
     moto_server.injector.watch(READ[envs], watch)
     try:
+        started = time.monotonic()
         code, output = hook(project, "--all-envs", "--timeout", "1")
+        elapsed = time.monotonic() - started
         warned, warn_output = hook(project, "--all-envs", "--timeout", "1", "--on-error", "warn")
     finally:
         release.set()
     assert code == 2
+    assert elapsed < 1.5, elapsed  # the deadline, not the deadline and a grace
     assert "[default] .env matches" in output and "[prod] .env.prod matches" in output
     assert "[staging] AWS could not be asked" in output
     assert warned == 0, warn_output
@@ -149,7 +153,7 @@ def monorepo(project: Path, moto_server: MotoServer, monkeypatch: pytest.MonkeyP
         root.mkdir(parents=True)
         write_config(root, kind)
         (root / ".env").write_text(text)
-        assert run_program(root, "push", "--force", "-q").returncode == 0
+        assert run_in_process(root, "push", "--force", "-q").returncode == 0
     (project / ".gitignore").write_text(".env\n")
     (project / "scratch").mkdir()
     write_config(project / "scratch", "secrets_manager")  # not tracked: not checked

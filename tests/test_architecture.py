@@ -219,6 +219,7 @@ def test_the_contributing_guide_maps_every_module() -> None:
     assert missing == []
 
 
+@pytest.mark.usefixtures("processes")
 def test_loading_the_fronts_imports_nothing_heavy() -> None:
     """A hook runs on every commit: loading it reads no AWS SDK, no rich and no click; the
     command line loads click, and boto3 or rich only when a command needs them."""
@@ -239,3 +240,61 @@ def test_loading_the_fronts_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.splitlines() == ["[]", "['click']"]
+
+
+def private_crossings(name: str, source: str) -> list[str]:
+    """Private names (``_x``, not ``__x__``) taken from another of the package's modules."""
+    tree = ast.parse(source)
+    crossing = []
+    modules: set[str] = set()  # local names bound to one of the package's modules
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("secretsync_hooks"):
+            for alias in node.names:
+                if _private(alias.name):
+                    crossing.append(f"{name}:{node.lineno} {alias.name}")
+                modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules.update(a.asname or a.name for a in node.names if "secretsync" in a.name)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and _private(node.attr)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+        ):
+            crossing.append(f"{name}:{node.lineno} {node.value.id}.{node.attr}")
+    return crossing
+
+
+def test_no_private_name_crosses_a_module_boundary() -> None:
+    crossing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        crossing += private_crossings(path.name, path.read_text())
+    assert crossing == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from secretsync_hooks.sync.engine import _short\n", ["m:1 _short"]),
+        ("from secretsync_hooks.sync import engine\nengine._short()\n", ["m:2 engine._short"]),
+        ("from secretsync_hooks import __version__\nfrom os import _exit\n", []),
+        ("class A:\n    def f(self):\n        return self._x\n", []),
+    ],
+)
+def test_a_private_crossing_is_found(source: str, expected: list[str]) -> None:
+    assert private_crossings("m", source) == expected
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_the_package_is_laid_out_by_concern() -> None:
+    """At most 12 modules at the top; subpackage ``__init__`` files empty (importing a
+    subpackage runs nothing); no file over 500 lines, in the package or the benchmarks."""
+    assert len(list(PACKAGE.glob("*.py"))) <= 12
+    assert [p for p in PACKAGE.rglob("__init__.py") if p.parent != PACKAGE and p.read_text()] == []
+    files = [*PACKAGE.rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py")]
+    long = [p.name for p in files if len(p.read_text().splitlines()) > 500]
+    assert long == []

@@ -183,3 +183,25 @@ def test_parameter_store_concurrent_create_of_the_same_key_is_detected(
     with pytest.raises(WriteConflict, match="A was changed"):
         first.apply(push(KeyOp("A", Action.ADD, "mine")), first_snapshot)
     assert parameters(moto_server) == {"A": "theirs"}
+
+
+def test_parameter_store_backs_off_with_jitter_doubling_up_to_a_bound(
+    moto_server: MotoServer,
+) -> None:
+    from secretsync_hooks.remote.parameter_store import retrying
+
+    slept: list[float] = []
+    backend = ParameterStoreBackend(
+        ParameterStoreSettings(path=PATH), AwsSession("us-east-1"), writers=1, sleep=slept.append
+    )
+    snapshot = backend.read()
+    failures = retrying.MAX_ATTEMPTS - 1  # the last try succeeds
+    moto_server.injector.inject("PutParameter", *[SERVER_ERROR] * failures)
+    backend.apply(push(KeyOp("A", Action.ADD, "1")), snapshot)
+    assert parameters(moto_server) == {"A": "1"}
+    bounds = [
+        min(retrying.FIRST_BACKOFF * 2**attempt, retrying.MAX_BACKOFF) for attempt in range(7)
+    ]
+    assert len(slept) == failures  # one back-off per failure, none before the first try
+    assert all(0 <= s <= bound for s, bound in zip(slept, bounds, strict=True)), slept
+    assert sum(slept) > 0

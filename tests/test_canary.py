@@ -1,8 +1,10 @@
 """No secret value, nor any 6-character piece of one, in any output of any command.
 
 Distinctive canary values are seeded locally and remotely; every command runs in every format,
-with --verbose and --debug, on the happy paths and the error paths, as the installed program
-against a real moto server.  A positive control (--show-values) proves the check can fail.
+with --verbose and --debug, on the happy paths and the error paths, against a real moto server:
+through each entry point in this process, and as the installed programs where the process is
+the subject (``run``, which starts a command; a --debug traceback of each front).  A positive
+control (--show-values) proves the check can fail.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ import os
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.helpers import BACKENDS, SECRET, Remote, write_config
+from tests.helpers import (
+    BACKENDS,
+    SECRET,
+    Remote,
+    program,
+    run_in_process,
+    run_program,
+    write_config,
+)
+from tests.json_contract import validated
 from tests.moto_server import MotoServer, error
-from tests.test_e2e_cli import secretsync, secretsync_program
 
 LOCAL = {
     "API_KEY": "Qx7Zp2Lm9Vb4Nc8Ks1Hd",
@@ -46,6 +57,10 @@ def pieces(values: Iterable[str], size: int = 6) -> set[str]:
 
 def leaks(output: str, values: Iterable[str]) -> set[str]:
     return {piece for piece in pieces(values) if piece in output}
+
+
+def secretsync(project: Path, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return run_in_process(project, *args, **kwargs)
 
 
 def env_text(values: dict[str, str]) -> str:
@@ -94,7 +109,7 @@ def test_no_value_in_any_output(seeded: Remote, project: Path) -> None:
             result = secretsync(project, *args, *extra)
             assert result.returncode in (0, 1), (args, result.stderr)
             if fmt == "json":
-                json.loads(result.stdout)  # exactly one document
+                validated(result.stdout)  # exactly one document
             outputs.append((args, fmt, result.stdout + result.stderr))
     for args, fmt, output in outputs:
         assert leaks(output, CANARIES) == set(), (args, fmt)
@@ -121,7 +136,7 @@ def test_no_value_from_history_or_rollback(seeded: Remote, project: Path) -> Non
             result = secretsync(project, *args, "--format", fmt)
             assert result.returncode in (0, 1), (args, result.stderr)
             if fmt == "json":
-                json.loads(result.stdout)
+                validated(result.stdout)
             outputs.append((args, fmt, result.stdout + result.stderr))
     # The rollbacks happened: to a time, twice over, is the same state; to AWSPREVIOUS, the
     # second undoes the first.
@@ -141,13 +156,19 @@ def test_no_value_in_error_output(seeded: Remote, project: Path) -> None:
         for fmt in ("table", "json"):
             result = secretsync(project, *args, "--format", fmt)
             assert result.returncode == 2
-            assert result.stdout == ""
+            if fmt == "json":  # the error document: the words of stderr, no value
+                assert "line " in validated(result.stdout)["error"]["message"]
+            else:
+                assert result.stdout == ""
             assert "line " in result.stderr
             assert leaks(result.stdout + result.stderr, CANARIES | {BROKEN_CANARY}) == set()
-    for args in (["config"], ["status", "--keys-only"]):
-        result = secretsync(project, *args)
-        assert result.returncode == 2
-        assert leaks(result.stdout + result.stderr, CANARIES | {BROKEN_CANARY}) == set()
+    for args in (["config"], ["status", "--keys-only"], ["scan"]):
+        for given in ([], ["--format", "json"]):
+            result = secretsync(project, *args, *given)
+            assert result.returncode == 2
+            if given:
+                validated(result.stdout)
+            assert leaks(result.stdout + result.stderr, CANARIES | {BROKEN_CANARY}) == set()
 
 
 def test_no_value_in_a_relayed_aws_message(
@@ -163,6 +184,8 @@ def test_no_value_in_a_relayed_aws_message(
         result = secretsync(project, *args)
         assert result.returncode == 2
         assert "AWS says: denied for" in result.stderr
+        if "json" in args:  # the error document relays the same scrubbed words
+            assert "AWS says: denied for" in validated(result.stdout)["error"]["message"]
         assert leaks(result.stdout + result.stderr, CANARIES) == set()
 
 
@@ -199,17 +222,14 @@ def test_the_check_can_fail(seeded: Remote, project: Path) -> None:
 def run_with(
     project: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [secretsync_program(), *args],
-        cwd=project,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """``run`` starts a command: the installed program; the others in this process."""
+    whole = {**os.environ, **(env or {})}
+    if args[0] == "run":
+        return run_program(project, *args, env=whole)
+    return run_in_process(project, *args, env=whole)
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_reveals_values_only_to_the_command(seeded: Remote, project: Path) -> None:
     (project / ".env.example").write_text("API_KEY=\nNOT_THERE=\n")
     inherited = {"API_KEY": "inherited-not-a-canary", "DB_PASSWORD": "also-inherited"}
@@ -258,6 +278,7 @@ def test_export_reveals_values_only_where_asked(seeded: Remote, project: Path) -
     assert not github_env.exists()
 
 
+@pytest.mark.usefixtures("processes")
 def test_the_leak_guard_names_keys_never_values(seeded: Remote, project: Path) -> None:
     planted = "\n".join([*LOCAL.values(), json.dumps(REMOTE)]) + "\n"
     (project / "leak.py").write_text(planted)
@@ -271,8 +292,8 @@ def test_the_leak_guard_names_keys_never_values(seeded: Remote, project: Path) -
         assert result.returncode == 1, (args, result.stderr)
         assert leaks(result.stdout + result.stderr, CANARIES) == set(), args
     for args in (["redact"], ["redact", "--remote", "--debug"]):
-        result = subprocess.run(
-            [secretsync_program(), *args],
+        result = subprocess.run(  # redact streams stdin's file descriptor: a process
+            [program(), *args],
             cwd=project,
             input=planted,
             capture_output=True,
@@ -285,3 +306,23 @@ def test_the_leak_guard_names_keys_never_values(seeded: Remote, project: Path) -
         assert leaks(result.stdout + result.stderr, expected) == set(), args
     shown = run_with(project, "run", "--redact", "--", "sh", "-c", 'printf "%s" "$API_KEY"')
     assert shown.returncode == 0 and shown.stdout == "********"
+
+
+@pytest.mark.usefixtures("processes")
+def test_no_value_in_the_debug_traceback_of_any_installed_front(
+    seeded: Remote, project: Path, moto_server: MotoServer
+) -> None:
+    # A traceback is printed by the process as it dies: the installed programs, each front.
+    quoted = f"denied for {LOCAL['API_KEY']} in {json.dumps({'Q': LOCAL['QUOTED']})}"
+    action = "GetSecretValue" if seeded.kind == "secrets_manager" else "GetParametersByPath"
+    for name, args in (
+        ("secretsync", ["diff", "--debug"]),
+        ("secretsync-check", ["--debug"]),
+        ("secretsync-scan", ["--remote", "--debug"]),
+    ):
+        moto_server.injector.inject(action, error("AccessDeniedException", quoted))
+        result = run_program(project, *args, name=name)
+        output = result.stdout + result.stderr
+        assert result.returncode == 2, (name, output)
+        assert "Traceback" in output, name  # --debug: the traceback is there ...
+        assert leaks(output, CANARIES) == set(), name  # ... with no value in it

@@ -9,6 +9,7 @@ import pytest
 
 from secretsync_hooks import __version__
 from secretsync_hooks.cli.main import main
+from tests.json_contract import validated
 
 CONFIG = """\
 [backend]
@@ -58,7 +59,7 @@ def test_config_command_shows_settings_and_sources(
     )
     assert "env keys     2 keys: A, B" in out
     assert main(["config", "--format", "json"]) == 0
-    document = json.loads(capsys.readouterr().out)
+    document = validated(capsys.readouterr().out)
     assert document["command"] == "config"
     assert (document["region"], document["sources"]["region"]) == ("eu-west-1", "AWS_REGION")
     assert document["keys"] == ["A", "B"]
@@ -121,6 +122,7 @@ def test_python_dash_m_behaves_the_same() -> None:
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])
+@pytest.mark.usefixtures("processes")
 def test_version_and_help_import_neither_boto3_nor_rich_tables(args: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "secretsync_hooks", *args],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from secretsync_hooks.cli.main import cli
 from tests.helpers import BACKENDS, SECRET, Remote, write_config
+from tests.json_contract import validated
 
 ENV = "# app settings\nDB_URL=postgres://db/app\nexport TOKEN='tok-one'\nLOG_LEVEL=info # note\n"
 VALUES = {"DB_URL": "postgres://db/app", "TOKEN": "tok-one", "LOG_LEVEL": "info"}
@@ -83,7 +83,7 @@ def test_a_wrong_region_after_a_sync_is_not_every_key_deleted(remote: Remote) ->
     remote.seed(VALUES)
     assert run("push").exit_code == 0  # records the last sync in us-east-1
     result = run("diff", "--region", "eu-west-1", "--format", "json")
-    document = json.loads(result.stdout)
+    document = validated(result.stdout)
     assert result.exit_code == 1
     assert {entry["state"] for entry in document["entries"]} == {"local_only"}
     assert "the region was us-east-1, not eu-west-1" in document["two_way_reason"]
@@ -103,7 +103,7 @@ def test_keys_only_compares_key_sets(remote: Remote) -> None:
     Path(".env.example").write_text("DB_URL=\nTOKEN=\nLOG_LEVEL=\nMISSING=\n")
     result = run("diff", "--keys-only", "--env-file", ".env.example", "--format", "json")
     assert result.exit_code == 1
-    document = json.loads(result.stdout)
+    document = validated(result.stdout)
     assert document["keys_only"] is True
     assert [e for e in document["entries"] if e["state"] != "unchanged"] == [
         {"key": "MISSING", "state": "local_only", "masked": True}
@@ -114,7 +114,7 @@ def test_diff_json_is_one_document(remote: Remote) -> None:
     remote.seed({**VALUES, "TOKEN": "x"})
     result = run("diff", "--format", "json")
     assert result.exit_code == 1
-    document = json.loads(result.stdout)
+    document = validated(result.stdout)
     assert document["schema"] == 2
     assert document["base"] is None
     assert document["three_way"] is False
@@ -152,7 +152,7 @@ def test_status_shows_where_everything_comes_from(
     remote.set("TOKEN", "rotated")
     drift = run("status", "--format", "json")
     assert drift.exit_code == 1
-    document = json.loads(drift.stdout)
+    document = validated(drift.stdout)
     assert document["sources"]["region"] == "AWS_REGION"
     assert document["remote"]["exists"] is True
 
@@ -219,7 +219,7 @@ def test_push_prune_deletes_remote_only_keys_with_force(remote: Remote) -> None:
     assert remote.values() == {**VALUES, "OLD": "o"}
     done = run("push", "--prune", "--force", "--format", "json")
     assert done.exit_code == 0
-    assert json.loads(done.stdout)["applied"]["delete"] == ["OLD"]
+    assert validated(done.stdout)["applied"]["delete"] == ["OLD"]
     assert remote.values() == VALUES
 
 
@@ -227,7 +227,7 @@ def test_push_refusal_in_json_mode_still_prints_one_document(remote: Remote) -> 
     remote.seed({**VALUES, "TOKEN": "theirs"})
     result = run("push", "--format", "json")
     assert result.exit_code == 1
-    document = json.loads(result.stdout)
+    document = validated(result.stdout)
     assert document["refused"] is True
     assert document["plan"]["update"] == ["TOKEN"]
     assert document["applied"] is None
@@ -319,7 +319,7 @@ def test_show_values_and_plain_keys(kind: str, project: Path, aws: None) -> None
     assert "debug" in masked.stdout and "info" in masked.stdout
     assert "mine" not in masked.stdout and "theirs" not in masked.stdout
     shown = run("diff", "--show-values", "--format", "json")
-    entries = {e["key"]: e for e in json.loads(shown.stdout)["entries"]}
+    entries = {e["key"]: e for e in validated(shown.stdout)["entries"]}
     assert (entries["TOKEN"]["local"], entries["TOKEN"]["remote"]) == ("mine", "theirs")
 
 
@@ -351,7 +351,10 @@ def test_errors_exit_2_with_one_message_and_leave_both_sides_alone(remote: Remot
         assert result.exit_code == 2
         assert "line 2: not a KEY=value line" in result.stderr
         assert "Traceback" not in result.stderr
-        assert result.stdout == ""
+        if "json" in args:  # the error as the command's one document (tests/test_json_contract.py)
+            assert validated(result.stdout)["error"]["kind"] == "error"
+        else:
+            assert result.stdout == ""
     assert remote.values() == VALUES
     assert Path(".env").read_text() == "DB_URL=changed\nBROKEN: yes\n"
 
@@ -453,7 +456,7 @@ def test_options_before_the_command_apply_to_it(project: Path, aws: None, args: 
     if "--env" in args:
         assert "myapp/staging" in result.output
     if "--format" in args:
-        assert json.loads(result.stdout)["environment"] == "staging"
+        assert validated(result.stdout)["environment"] == "staging"
     if "--env-file" in args:
         assert "other.env" in result.stdout
 
@@ -513,7 +516,7 @@ def test_diff_all_envs_shows_each_environment_and_exits_with_the_worst(two_envs:
 def test_diff_all_envs_json_is_one_document_with_each_target(two_envs: Remote) -> None:
     result = run("diff", "--all-envs", "--format", "json")
     assert result.exit_code == 1
-    document = json.loads(result.stdout)
+    document = validated(result.stdout)
     assert document["command"] == "diff"
     assert [target["environment"] for target in document["targets"]] == ["default", "staging"]
     assert [target["config"] for target in document["targets"]] == [None, None]
@@ -532,7 +535,7 @@ def test_status_all_envs_reports_each_and_one_broken_target_does_not_hide_the_re
     Path(".env.broken").write_text("A=1\nthis line is no setting\n")
     result = run("status", "--all-envs", "--format", "json")
     assert result.exit_code == 2
-    targets = {target["environment"]: target for target in json.loads(result.stdout)["targets"]}
+    targets = {target["environment"]: target for target in validated(result.stdout)["targets"]}
     assert len(targets) == 3
     assert targets["broken"]["document"] is None and ".env.broken" in targets["broken"]["error"]
     assert targets["default"]["error"] is None and targets["default"]["document"]["in_sync"]

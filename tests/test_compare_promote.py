@@ -1,5 +1,5 @@
-"""``compare`` and ``promote`` through the installed CLI against a moto server, both backends,
-two environments with overlapping keys."""
+"""``compare`` and ``promote`` through the CLI against a moto server, both backends, two
+environments with overlapping keys; the prompt through the installed program in a terminal."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Remote, in_a_terminal, program, run_program, write_config
+from tests.helpers import Remote, in_a_terminal, program, run_in_process, write_config
+from tests.json_contract import validated
 from tests.moto_server import MotoServer
 from tests.test_canary import leaks
 
@@ -77,7 +78,7 @@ def remotes(
 
 
 def secretsync(project: Path, *args: str) -> tuple[int, str, str]:
-    result = run_program(project, *args)
+    result = run_in_process(project, *args)
     return result.returncode, result.stdout, result.stderr
 
 
@@ -96,7 +97,7 @@ def test_compare_lists_keys_by_where_they_are_and_never_a_value(
     assert "Key sets differ: 1 only in staging, 1 only in prod; 2 keys in both" in out
     assert leaks(out + err, CANARIES) == set()
     code, out, err = secretsync(project, "compare", "staging", "prod", "--format", "json")
-    document = json.loads(out)
+    document = validated(out)
     assert (document["only_a"], document["only_b"]) == (["NEW_FLAG"], ["OLD_KEY"])
     assert (document["same"], document["different"]) == (["SHARED"], ["API_TOKEN"])
     assert document["key_sets_match"] is False and document["a"]["environment"] == "staging"
@@ -209,6 +210,7 @@ def test_after_a_promote_the_targets_diff_shows_the_keys_as_added_in_aws(
     assert re.search(r"NEW_FLAG +remote-added", out)
 
 
+@pytest.mark.usefixtures("processes")
 def test_promote_asks_at_a_terminal_before_overwriting(
     remotes: dict[str, EnvRemote], project: Path
 ) -> None:

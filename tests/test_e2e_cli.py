@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import BACKENDS, Remote, in_a_terminal, write_config
+from tests.helpers import BACKENDS, Remote, in_a_terminal, program, write_config
 from tests.moto_server import MotoServer
 
 
 def secretsync_program() -> str:
-    beside = Path(sys.executable).parent / "secretsync"
-    assert beside.exists(), "secretsync is not installed in this environment"
-    return str(beside)
+    return program()
 
 
 def secretsync(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -40,6 +37,7 @@ ENV = (
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
+@pytest.mark.usefixtures("processes")
 def test_push_diff_pull_round_trip(kind: str, moto_server: MotoServer, project: Path) -> None:
     write_config(project, kind)
     (project / ".env").write_bytes(ENV.encode())
@@ -108,6 +106,7 @@ def test_push_diff_pull_round_trip(kind: str, moto_server: MotoServer, project: 
     assert secretsync(project, "diff").returncode == 0
 
 
+@pytest.mark.usefixtures("processes")
 def test_an_unreachable_endpoint_is_exit_2_without_traceback(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,6 +121,7 @@ def test_an_unreachable_endpoint_is_exit_2_without_traceback(
 
 
 @pytest.mark.parametrize(("answer", "code"), [(b"y\n", 0), (b"n\n", 1)])
+@pytest.mark.usefixtures("processes")
 def test_push_asks_at_a_terminal(
     moto_server: MotoServer, project: Path, answer: bytes, code: int
 ) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from secretsync_hooks.errors import EnvFileError
 from secretsync_hooks.local.env_file import EnvFile, interpolation_keys
+from tests.helpers import examples
 
 
 def oracle(text: str) -> tuple[dict[str, str | None], list[str]]:
@@ -341,7 +342,7 @@ values_strategy = st.text(
 keys_strategy = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.\-]{0,20}", fullmatch=True)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(keys_strategy, values_strategy, max_size=8))
 def test_written_values_read_back_identically_with_python_dotenv(values: dict[str, str]) -> None:
     parsed = EnvFile.parse("")
@@ -357,7 +358,7 @@ def test_written_values_read_back_identically_with_python_dotenv(values: dict[st
 STYLED = "U=plain\nS='single'\nD=\"double\"\nC=spaced # comment\nH= # empty\nX=untouched\n"
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["U", "S", "D", "C", "H"]), values_strategy)
 def test_setting_any_value_in_any_style_reads_back(key: str, value: str) -> None:
     parsed = EnvFile.parse(STYLED)
@@ -423,7 +424,7 @@ def _name(key: str) -> bool:
     return re.fullmatch(r"[\w.-]+", key) is not None
 
 
-@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(1000), suppress_health_check=[HealthCheck.too_slow])
 @given(dotenv_like)
 def test_reads_like_python_dotenv_or_refuses_where_it_warns(text: str) -> None:
     values, warnings = oracle(text)
@@ -472,7 +473,7 @@ statement_strategy = st.tuples(
 ).map("".join)
 
 
-@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(3000), suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.one_of(statement_strategy, st.lists(st.sampled_from(PIECES), max_size=7).map("".join)),

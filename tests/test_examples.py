@@ -16,6 +16,10 @@ EXAMPLES = ROOT / "examples"
 CONFIGS = sorted(EXAMPLES.glob("*.secretsync.toml"))
 POLICIES = sorted((EXAMPLES / "iam").glob("*.json"))
 README = (ROOT / "README.md").read_text()
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.rglob("*.md"))
+# Links from the docs to files outside docs/ are absolute: mkdocs cannot resolve them.
+REPOSITORY = "https://github.com/secretsync/secretsync-hooks/"
 MANIFEST = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
 
 
@@ -93,8 +97,9 @@ def test_example_pre_commit_config_is_valid_and_uses_every_hook() -> None:
 
 
 @pytest.mark.parametrize("hook_id", [hook["id"] for hook in MANIFEST])
-def test_every_hook_is_documented_in_the_readme(hook_id: str) -> None:
+def test_every_hook_is_documented_in_the_readme_and_the_hooks_guide(hook_id: str) -> None:
     assert f"`{hook_id}`" in README
+    assert f"`{hook_id}`" in (DOCS / "guide" / "hooks.md").read_text()
 
 
 @pytest.mark.parametrize("name", ["github-actions-drift-check.yml", "github-actions-export.yml"])
@@ -107,7 +112,7 @@ def test_workflow_examples_pin_actions_and_use_oidc(name: str) -> None:
     for action in uses:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
     assert workflow["permissions"] == {"contents": "read", "id-token": "write"}
-    assert f"(examples/{name})" in README
+    assert f"({REPOSITORY}blob/main/examples/{name})" in (DOCS / "guide" / "ci.md").read_text()
 
 
 def test_drift_check_example_keeps_a_report() -> None:
@@ -120,9 +125,10 @@ def test_drift_check_example_keeps_a_report() -> None:
 def test_the_action_inputs_are_documented() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
+    guide = (DOCS / "guide" / "ci.md").read_text()
     for name in action["inputs"]:
-        if name != "python":
-            assert f"{name}:" in README, name
+        assert f"{name}:" in guide, name
+    assert "`exit-code`" in guide and set(action["outputs"]) == {"exit-code"}
 
 
 def test_project_workflow_pins_actions_and_reads_only() -> None:
@@ -138,8 +144,9 @@ def test_iam_policies_are_valid_and_every_action_is_explained(path: Path) -> Non
     assert policy["Version"] == "2012-10-17"
     actions = [a for statement in policy["Statement"] for a in statement["Action"]]
     assert actions
+    explained = (DOCS / "reference" / "iam.md").read_text()
     for action in actions:
-        assert f"`{action}`" in README, f"README does not explain {action}"
+        assert f"`{action}`" in explained, f"docs/reference/iam.md does not explain {action}"
     if path.name.endswith("-read.json"):
         assert not any(
             a.split(":")[1].startswith(("Put", "Create", "Delete", "Update")) for a in actions
@@ -148,7 +155,7 @@ def test_iam_policies_are_valid_and_every_action_is_explained(path: Path) -> Non
 
 def test_no_example_suggests_showing_url_values() -> None:
     # URLs usually carry passwords: *_URL in plain_keys would print them.
-    for path in [*CONFIGS, ROOT / "README.md"]:
+    for path in [*CONFIGS, ROOT / "README.md", *PAGES]:
         assert '"*_URL"' not in path.read_text(), path
 
 
@@ -220,13 +227,17 @@ def test_secrets_manager_policies_cover_a_secret_that_does_not_exist_yet(purpose
         assert name + "-??????" in grants["secretsmanager:PutSecretValue"]
 
 
-def test_the_readme_gives_installs_and_versions_that_exist() -> None:
-    from secretsync_hooks.render.documents import SCHEMA
+def test_the_readme_and_the_docs_give_installs_and_versions_that_exist() -> None:
+    from secretsync_hooks.render.documents import SCHEMAS
 
     assert "pip install secretsync-hooks" not in README  # not on PyPI
-    assert "rev: v0.1.0" not in README  # no such tag
     assert "not on PyPI yet" in README
-    example = README.split("```json\n", 1)[1].split("```", 1)[0]
-    assert json.loads(example)["schema"] == SCHEMA
-    for text in (README, (EXAMPLES / ".pre-commit-config.yaml").read_text()):
+    json_page = (DOCS / "reference" / "json.md").read_text()
+    example = json_page.split("```json\n", 1)[1].split("```", 1)[0]
+    document = json.loads(example)
+    assert document["schema"] == SCHEMAS[document["command"]]
+    pages = [path.read_text() for path in PAGES]
+    for text in (README, *pages, (EXAMPLES / ".pre-commit-config.yaml").read_text()):
+        assert "rev: v0.1.0" not in text  # no such tag
         assert "v0.1.0" not in text
+        assert "pip install secretsync-hooks" not in text

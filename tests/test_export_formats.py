@@ -22,7 +22,7 @@ from secretsync_hooks.use.encoders import (
     shell_quote,
     yaml_quote,
 )
-from tests.helpers import AWKWARD
+from tests.helpers import AWKWARD, examples
 
 SHELLS = [name for name in ("sh", "bash", "zsh") if shutil.which(name)]
 
@@ -61,7 +61,7 @@ def test_shell_lines_evaluate_to_every_value_byte_for_byte(shell: str, tmp_path:
     assert list(tmp_path.iterdir()) == []
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\0")))
 def test_any_value_survives_shell_quoting(value: str) -> None:
     result = subprocess.run(
@@ -90,7 +90,7 @@ def test_yaml_is_read_back_by_a_yaml_parser_exactly() -> None:
     assert yaml.safe_load(export("yaml", {}, never).text) == {}
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     st.dictionaries(
         st.text(st.characters(exclude_categories=["Cs"])),

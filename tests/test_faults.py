@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from secretsync_hooks.cli.main import cli
 from secretsync_hooks.local.env_file import EnvFile
+from secretsync_hooks.remote.parameter_store import retrying
 from tests.aws_proxy import AwsProxy
 from tests.helpers import BACKENDS, Remote, write_config
 
@@ -23,6 +24,10 @@ ATTEMPTS = 6  # re-runs allowed for convergence
 
 @pytest.fixture
 def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsProxy]:
+    # What is tested is what each run leaves and says, not how long it backs off: the back-off
+    # schedule (tested on its own in test_backends_server.py) is shortened.
+    monkeypatch.setattr(retrying, "FIRST_BACKOFF", 0.001)
+    monkeypatch.setattr(retrying, "MAX_BACKOFF", 0.05)
     with AwsProxy(
         fault_rate=0.2,
         throttle={"PutParameter": 60, "GetParametersByPath": 200},
@@ -117,6 +122,9 @@ def test_a_push_failing_part_way_names_applied_and_failed_keys_then_converges(
     (project / ".env").write_text("".join(f"{k}={v}\n" for k, v in VALUES.items()))
     proxy.fault_rate = 0.75  # high enough that some keys fail all 8 attempts
     proxy.fault_actions = {"PutParameter"}
+    # Throttling is not the subject here (the other tests have it): ~800 attempts at the
+    # fixture's 60 writes/s would take most of the test's time.
+    proxy.buckets.pop("PutParameter")
     proxy.fault_kinds = ("500", "drop")
     result = run("push")
     check_failure(result)

@@ -16,6 +16,7 @@ from secretsync_hooks.render.output import Output
 from secretsync_hooks.render.terminal import render_comparison
 from secretsync_hooks.sync.workspace import open_workspace
 from tests.helpers import Remote, write_config
+from tests.json_contract import validated
 
 
 @pytest.fixture
@@ -44,6 +45,7 @@ def test_golden_json_document(workspace_files: Path) -> None:
     document = documents.comparison_document(
         workspace, "diff", comparison, ValuePolicy(plain_keys=("LOG_*",))
     )
+    validated(documents.dumps(document))
     assert document["remote"].pop("version")
     assert document["remote"].pop("last_changed")
     assert document == {
@@ -117,6 +119,7 @@ def test_progress_bar_only_on_a_terminal_and_only_for_many_writes() -> None:
     assert "pushing 20 keys" in buffer.getvalue()
 
 
+@pytest.mark.usefixtures("processes")
 def test_plain_output_does_not_import_rich() -> None:
     import subprocess
     import sys

@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from secretsync_hooks.cli.main import cli
-from tests.helpers import BACKENDS, GIT_IDENTITY, SECRET, Remote, run_program, write_config
+from tests.helpers import BACKENDS, GIT_IDENTITY, SECRET, Remote, run_in_process, write_config
+from tests.json_contract import validated
 from tests.moto_server import MotoServer
 
 CANARY = "c4n4ry-Zq8Lm2Vx9Pw4Rt"
@@ -129,7 +130,7 @@ def test_pull_through_a_linked_folder_leading_out_is_refused(repo: Path, tmp_pat
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
     outside.mkdir()
     (repo / "cfg").symlink_to(outside, target_is_directory=True)
-    result = run_program(repo, "pull", "--env-file", "cfg/.env")
+    result = run_in_process(repo, "pull", "--env-file", "cfg/.env")
     assert result.returncode == 2, result.stderr
     assert f"symbolic link to {outside / '.env'}, outside the work tree" in result.stderr
     assert list(outside.iterdir()) == []
@@ -139,13 +140,13 @@ def test_pull_into_a_tracked_env_file_is_refused_unless_allowed(repo: Path) -> N
     (repo / ".env").write_text("LOCAL=1\n")
     _git(repo, "add", "-f", ".env")
     _git(repo, "commit", "-q", "-m", "oops")
-    result = run_program(repo, "pull")
+    result = run_in_process(repo, "pull")
     assert result.returncode == 2
     assert ".env is tracked by git" in result.stderr
     assert "--allow-tracked" in result.stderr and "git rm --cached .env" in result.stderr
     assert (repo / ".env").read_text() == "LOCAL=1\n"
-    assert run_program(repo, "pull", "--dry-run").returncode == 0  # nothing written: allowed
-    allowed = run_program(repo, "pull", "--allow-tracked")
+    assert run_in_process(repo, "pull", "--dry-run").returncode == 0  # nothing written: allowed
+    allowed = run_in_process(repo, "pull", "--allow-tracked")
     assert allowed.returncode == 0, allowed.stderr
     assert CANARY in (repo / ".env").read_text()
 
@@ -156,7 +157,7 @@ def test_pull_through_a_link_to_a_tracked_file_is_refused(repo: Path) -> None:
     _git(repo, "add", "config/app.env")
     _git(repo, "commit", "-q", "-m", "settings")
     (repo / ".env").symlink_to("config/app.env")
-    result = run_program(repo, "pull")
+    result = run_in_process(repo, "pull")
     assert result.returncode == 2
     assert "(a symbolic link to" in result.stderr and "is tracked by git" in result.stderr
     assert (repo / "config" / "app.env").read_text() == "LOCAL=1\n"
@@ -171,7 +172,7 @@ def test_a_config_linking_to_another_users_file_is_refused(
     os.chown(theirs, 65534, 65534)
     (project / ".secretsync.toml").symlink_to(theirs)
     (project / ".env").write_text(f"TOKEN={CANARY}\n")
-    result = run_program(project, "diff")
+    result = run_in_process(project, "diff")
     assert result.returncode == 2
     assert "the file it links to is owned by another user (uid 65534)" in result.stderr
 
@@ -206,7 +207,7 @@ def test_a_rollback_restores_a_json_type(project: Path, aws: None) -> None:
     assert done.exit_code == 0, done.output
     current = remote.client.get_secret_value(SecretId=SECRET, VersionStage="AWSCURRENT")
     assert current["SecretString"] == '{"PORT": 5432, "A": "x"}'
-    history = json.loads(run("history", "--format", "json").stdout)
+    history = validated(run("history", "--format", "json").stdout)
     assert history["revisions"][1]["changed"] == ["PORT"]  # the type change is a change
 
 

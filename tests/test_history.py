@@ -1,14 +1,14 @@
-"""``history`` through the installed CLI against a moto server, both backends."""
+"""``history`` through the CLI against a moto server, both backends."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_program, write_config
+from tests.helpers import run_in_process, write_config
+from tests.json_contract import validated
 from tests.moto_server import MotoServer
 from tests.test_canary import leaks
 
@@ -21,7 +21,7 @@ CANARIES = {"Tk1Qx7Lm9Vb", "Db2Wy3Ft6Gj", "Nf3Jd8Ks5Vc", "Tk4Zp2Rn5Hd"}
 
 
 def secretsync(project: Path, *args: str) -> tuple[int, str]:
-    result = run_program(project, *args)
+    result = run_in_process(project, *args)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -61,7 +61,7 @@ def test_secret_versions_with_what_each_changed_masked(pushed: str, project: Pat
 def test_history_json(pushed: str, project: Path) -> None:
     code, output = secretsync(project, "history", "--format", "json")
     assert code == 0, output
-    document = json.loads(output)
+    document = validated(output)
     assert document["command"] == "history" and document["schema"] == 2
     assert leaks(output, CANARIES) == set()
     if pushed == "secrets_manager":

@@ -183,6 +183,7 @@ def test_forbid_env_still_works_with_a_broken_config(
     assert "warning:" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("processes")
 def test_forbid_env_imports_no_boto3() -> None:
     import subprocess
     import sys

@@ -16,6 +16,7 @@ from secretsync_hooks.config.settings import Overrides, load_config
 from secretsync_hooks.errors import LastSyncError
 from secretsync_hooks.sync.last_sync import LastSyncStore, git_dir, state_dir
 from tests.helpers import Remote, key_file, write_config
+from tests.json_contract import validated
 
 CANARY = "Zq9Xw8Cv7Bn6Ml5Kj4Hg"
 
@@ -130,7 +131,7 @@ def test_a_corrupt_base_is_reported_once_and_ignored(synced: Path, damage: bytes
     result = run("diff", "--format", "json")
     assert result.exit_code == 1
     assert result.stderr.count("ignoring the record of the last sync") == 1
-    document = json.loads(result.stdout)
+    document = validated(result.stdout)
     assert document["base"] is None
     assert document["three_way"] is False
     states = {e["key"]: e["state"] for e in document["entries"]}

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from secretsync_hooks.guard.needles import Finder, forms, needles
 from secretsync_hooks.guard.redact_stream import StreamRedactor, merged
 from secretsync_hooks.guard.scan import scan_data
+from tests.helpers import examples
 
 TOKEN = "tok_Zq8Lm2Vx9Pw4"
 PEM = "-----BEGIN KEY-----\nQUJDREVGR0hJSktMTU5PUA==\nUVJTVFVWV1hZWmFiY2RlZg==\n-----END KEY-----"
@@ -93,7 +94,7 @@ def test_overlapping_values_are_masked_whole() -> None:
     assert redact_at_once(b"xx abcdefghijklmn yy", f) == b"xx ******** yy"
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.data())
 def test_a_value_split_across_reads_is_still_masked(data: st.DataObject) -> None:
     values = {"TOKEN": TOKEN, "PEM": PEM, "QUOTED": QUOTED}

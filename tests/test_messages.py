@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from secretsync_hooks.cli.main import cli
 from tests.helpers import GIT_IDENTITY, PATH, SECRET, Remote, key_file, write_config
+from tests.json_contract import validated
 from tests.moto_server import MotoServer, error
 from tests.test_canary import leaks
 
@@ -217,7 +218,7 @@ def test_forget_all_is_this_repository_only(
     assert "Dropped 1 record of the last sync" in result.stdout
     assert key_file().exists()
     monkeypatch.chdir(two)
-    kept = json.loads(run("diff", "--format", "json").stdout)
+    kept = validated(run("diff", "--format", "json").stdout)
     assert kept["three_way"] is True  # the other repository's record still holds
     dropped = run("forget", "--drop-fingerprint-key")
     assert "Dropped your fingerprint key: records made with it, in every repository" in (
@@ -400,7 +401,7 @@ def test_teammate_changes_the_remote_as_aws_would(
     assert main(["A", "rotated"]) == 0
     assert main(["--delete", "B"]) == 0
     states = {
-        e["key"]: e["state"] for e in json.loads(run("diff", "--format", "json").stdout)["entries"]
+        e["key"]: e["state"] for e in validated(run("diff", "--format", "json").stdout)["entries"]
     }
     assert states == {"A": "remote_modified", "B": "remote_deleted"}
     monkeypatch.setenv("AWS_ENDPOINT_URL", "https://secretsmanager.us-east-1.amazonaws.com")
@@ -497,7 +498,7 @@ def test_forget_all_outside_git_is_this_config_only(
         assert run("diff").exit_code == 0
     assert "Dropped 1 record" in run("forget", "--all").stdout
     monkeypatch.chdir(tmp_path / "one")
-    assert json.loads(run("diff", "--format", "json").stdout)["three_way"] is True
+    assert validated(run("diff", "--format", "json").stdout)["three_way"] is True
 
 
 def test_every_proposed_command_carries_the_environment(staging: Remote, project: Path) -> None:

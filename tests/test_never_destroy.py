@@ -1,6 +1,7 @@
 """Never destroy what it guards: each way a sync once overwrote or deleted values without
---force, or lost an edit, or misreported an interrupt, reproduced through the installed
-``secretsync`` against a real moto server."""
+--force, or lost an edit, or misreported an interrupt, reproduced against a real moto server:
+through the command's entry point in this process, and through the installed ``secretsync``
+where a signal must reach a process."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from tests.helpers import (
     Hold,
     Remote,
     key_file,
-    run_program,
+    run_in_process,
     start_program,
     write_config,
 )
+from tests.json_contract import validated
 from tests.moto_server import MotoServer, error
 
 VALUES = {"A": "alpha-1", "B": "bravo-2", "C": "charlie-3", "D": "delta-4", "E": "echo-5"}
@@ -30,7 +32,7 @@ READ = {"secrets_manager": "GetSecretValue", "parameter_store": "GetParametersBy
 
 
 def secretsync(project: Path, *args: str) -> tuple[int, str, str]:
-    result = run_program(project, *args)
+    result = run_in_process(project, *args)
     assert "Traceback" not in result.stderr + result.stdout
     return result.returncode, result.stdout, result.stderr
 
@@ -84,7 +86,7 @@ def test_a_stale_copy_in_another_region_is_another_remote(
     stale = Remote(synced.kind, moto_server.url, region="eu-west-1")
     stale.seed({**VALUES, "A": "old-a", "B": "old-b"} | {"Z": "zulu"})
     code, out, _ = secretsync(project, "diff", "--region", "eu-west-1", "--format", "json")
-    document = json.loads(out)
+    document = validated(out)
     assert code == 1
     assert document["three_way"] is False
     assert "the region was us-east-1, not eu-west-1" in document["two_way_reason"]
@@ -101,7 +103,7 @@ def test_a_recreated_secret_is_another_remote(moto_server: MotoServer, project: 
     remote.client.delete_secret(SecretId=SECRET, ForceDeleteWithoutRecovery=True)
     remote.seed({**VALUES, "A": "other-a"})
     code, out, _ = secretsync(project, "diff", "--format", "json")
-    document = json.loads(out)
+    document = validated(out)
     assert code == 1
     assert document["three_way"] is False
     assert document["two_way_reason"].startswith("the last sync was with arn:aws:secretsmanager:")
@@ -138,7 +140,7 @@ def test_an_emptied_env_file_never_leads_to_deleting_the_remote(
     assert code == 1
     assert "comparing two-way: " in err and ".env holds no keys" in err
     assert "--prune" not in out + err
-    hook = run_program(project, name="secretsync-check")
+    hook = run_in_process(project, name="secretsync-check")
     assert hook.returncode == 1
     assert "--prune" not in hook.stdout
     code, _, err = secretsync(project, "push", "--prune")
@@ -175,7 +177,7 @@ def test_keys_only_hints_never_push_or_pull_an_example(synced: Remote, project: 
     assert "In AWS, not in .env.example: E. Add the names to .env.example." in err
     assert "In .env.example, not in AWS: EXTRA." in err
     assert "secretsync push" not in out + err and "secretsync pull" not in out + err
-    hook = run_program(
+    hook = run_in_process(
         project, "--keys-only", "--env-file", ".env.example", name="secretsync-check"
     )
     assert hook.returncode == 1
@@ -204,7 +206,7 @@ def test_a_push_of_only_local_deletions_says_that_prune_would_apply_them(
     assert code == 0
     assert out.startswith("Nothing to push")
     assert "E: not in .env; `secretsync push --prune` would delete it in AWS." in err
-    document = json.loads(secretsync(project, "push", "--format", "json")[1])
+    document = validated(secretsync(project, "push", "--format", "json")[1])
     assert document["held_back"] == ["E"]
     assert secretsync(project, "push", "--prune")[0] == 0
     assert "E" not in synced.values()
@@ -278,6 +280,7 @@ def test_a_push_keeps_the_json_types_of_keys_it_does_not_touch(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.usefixtures("processes")
 def test_an_interrupt_before_any_write_changes_nothing(
     synced: Remote, project: Path, moto_server: MotoServer, signum: int
 ) -> None:
@@ -291,6 +294,7 @@ def test_an_interrupt_before_any_write_changes_nothing(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.usefixtures("processes")
 def test_an_interrupt_part_way_through_a_parameter_store_push_says_exactly_what_was_written(
     moto_server: MotoServer, project: Path, signum: int
 ) -> None:
@@ -318,6 +322,7 @@ def _listed(err: str, label: str) -> list[str]:
     return line.split(": ", 1)[1].split(", ")
 
 
+@pytest.mark.usefixtures("processes")
 def test_an_interrupt_while_secrets_manager_moves_awscurrent_reports_the_outcome(
     synced: Remote, project: Path, moto_server: MotoServer
 ) -> None:
@@ -392,16 +397,17 @@ def test_a_damaged_key_file_falls_back_to_two_way_and_dropping_the_key_resets_it
 
 def test_forget_drops_the_record_of_this_pairing(synced: Remote, project: Path) -> None:
     synced.set("A", "rotated")
-    assert json.loads(secretsync(project, "diff", "--format", "json")[1])["three_way"] is True
+    assert validated(secretsync(project, "diff", "--format", "json")[1])["three_way"] is True
     code, out, _ = secretsync(project, "forget")
     assert code == 0 and out.startswith("Dropped the record of the last sync")
-    document = json.loads(secretsync(project, "diff", "--format", "json")[1])
+    document = validated(secretsync(project, "diff", "--format", "json")[1])
     assert document["three_way"] is False and document["base"] is None
     assert {e["key"]: e["state"] for e in document["entries"]}["A"] == "changed"
     code, out, _ = secretsync(project, "forget")
     assert out.startswith("There was no record")
 
 
+@pytest.mark.usefixtures("processes")
 def test_an_interrupted_hook_says_nothing_was_changed(
     synced: Remote, project: Path, moto_server: MotoServer
 ) -> None:

@@ -25,7 +25,7 @@ from moto import mock_aws
 
 from secretsync_hooks.cli.main import cli
 from secretsync_hooks.local.env_file import EnvFile
-from tests.helpers import BACKENDS, Remote, write_config
+from tests.helpers import BACKENDS, Remote, examples, write_config
 
 KEYS = ("A", "B", "C", "D")
 FILES = (".env", ".env.other")
@@ -169,7 +169,7 @@ def _record(
 
 @pytest.mark.parametrize("kind", BACKENDS)
 @settings(
-    max_examples=30,
+    max_examples=examples(30),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -1,6 +1,7 @@
 """Never reveal, never trust the wrong thing: each way a value once reached output, or a
 repository someone else wrote could turn secretsync against its user, or bad input hung or
-crashed it, reproduced through the installed ``secretsync`` and hooks against moto."""
+crashed it, reproduced through the command's and the hooks' entry points against moto (the
+installed programs where a process is the subject: a traceback under --debug, a deadline)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from tests.helpers import BACKENDS, SECRET, Remote, run_program, write_config
+from tests.helpers import BACKENDS, SECRET, Remote, run_in_process, run_program, write_config
 from tests.moto_server import MotoServer, error
 
 CANARY = "Qz8Wx7Ec6Rv5Tb4Yn3Um"
@@ -25,14 +26,14 @@ CANARY = "Qz8Wx7Ec6Rv5Tb4Yn3Um"
 
 def secretsync(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Exit code and everything printed (stdout + stderr); never a traceback."""
-    result = run_program(cwd, *args, env=env)
+    result = run_in_process(cwd, *args, env=env)
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
     return result.returncode, output
 
 
 def hook(cwd: Path, *args: str) -> tuple[int, str]:
-    result = run_program(cwd, *args, name="secretsync-check")
+    result = run_in_process(cwd, *args, name="secretsync-check")
     assert "Traceback" not in result.stdout + result.stderr
     return result.returncode, result.stdout + result.stderr
 
@@ -142,7 +143,7 @@ def test_a_url_with_a_password_stays_masked_for_a_plain_key(sm: Remote, project:
         assert code == 1
         assert CANARY[:8] not in output and "db.internal" not in output
         assert "debug" in output and "info" in output  # other plain keys still shown
-    shown = run_program(project, "diff", "--show-values", "--format", "json").stdout
+    shown = run_in_process(project, "diff", "--show-values", "--format", "json").stdout
     assert CANARY in shown  # asked for: shown
 
 
@@ -326,12 +327,13 @@ def test_control_characters_in_key_names_are_printed_escaped(sm: Remote, project
         assert "\nsecretsync: .env matches" not in output
     code, output = hook(project)
     assert "\\x1b[2J\\x1b[31mRED" in output and "\x1b" not in output
-    raw = run_program(project, "diff", "--format", "json").stdout
+    raw = run_in_process(project, "diff", "--format", "json").stdout
     assert "\x1b" not in raw and "\u202e" not in raw  # escaped in JSON too
     document = json.loads(raw)
     assert set(hostile) <= {e["key"] for e in document["entries"]}
 
 
+@pytest.mark.usefixtures("processes")
 def test_aws_messages_that_may_quote_a_value_are_not_relayed(
     sm: Remote, project: Path, moto_server: MotoServer
 ) -> None:
@@ -465,29 +467,40 @@ def silent() -> Iterator[_Silent]:
     server.close()
 
 
+@pytest.mark.usefixtures("processes")
 def test_an_endpoint_that_never_answers_is_bounded_by_the_deadline(
-    project: Path, silent: _Silent
+    project: Path,
+    silent: _Silent,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     write_config(project, "secrets_manager")
     (project / ".env").write_text("A=1\n")
-    env = {**os.environ, "AWS_ENDPOINT_URL": silent.url, "SECRETSYNC_TIMEOUT": "2"}
+    # The processes exit on time, whatever their threads still wait for.
+    env = {**os.environ, "AWS_ENDPOINT_URL": silent.url, "SECRETSYNC_TIMEOUT": "1"}
     for program, args in (("secretsync", ["diff"]), ("secretsync-check", [])):
         started = time.monotonic()
         result = run_program(project, *args, name=program, env=env)
         elapsed = time.monotonic() - started
         output = result.stdout + result.stderr
         assert result.returncode == 2, output
-        assert elapsed < 6, elapsed
-        assert "AWS did not answer within 2 s (waiting for: secretsmanager:GetSecretValue" in output
+        assert elapsed < 5, elapsed
+        assert "AWS did not answer within 1 s (waiting for: secretsmanager:GetSecretValue" in output
     started = time.monotonic()
     result = run_program(project, "--on-error", "warn", name="secretsync-check", env=env)
-    assert result.returncode == 0 and time.monotonic() - started < 6
+    assert result.returncode == 0 and time.monotonic() - started < 5
     assert "not checked (--on-error warn)" in result.stdout
-    # The hook's own default is 8 s, whatever botocore's retries would add up to.
-    env.pop("SECRETSYNC_TIMEOUT")
+    # Without SECRETSYNC_TIMEOUT the hook keeps its own deadline, whatever botocore's
+    # retries and timeouts would add up to (HOOK_DEADLINE, shortened here).
+    from secretsync_hooks.hooks.check import check_main
+    from secretsync_hooks.remote import aws
+
+    monkeypatch.setattr(aws, "HOOK_DEADLINE", 1.5)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", silent.url)
     started = time.monotonic()
-    result = run_program(project, "--on-error", "warn", name="secretsync-check", env=env)
-    assert result.returncode == 0 and 7 < time.monotonic() - started < 12
+    assert check_main(["--on-error", "warn"]) == 0
+    assert 1.5 <= time.monotonic() - started < 5
+    assert "AWS did not answer within 1.5 s" in capsys.readouterr().out
 
 
 def test_an_endpoint_answering_a_web_page_is_named_and_not_dumped(project: Path) -> None:

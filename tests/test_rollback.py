@@ -1,5 +1,6 @@
-"""``rollback`` through the installed CLI against a moto server, both backends, and its core
-against in-process moto where a race needs an exact interleaving."""
+"""``rollback`` through the CLI against a moto server, both backends (the installed program
+where a signal, a terminal or a deadline is the subject), and its core against in-process moto
+where a race needs an exact interleaving."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ from tests.helpers import (
     Remote,
     in_a_terminal,
     program,
+    run_in_process,
     run_program,
     start_program,
     write_config,
 )
+from tests.json_contract import validated
 from tests.moto_server import MotoServer
 from tests.test_canary import leaks
 
@@ -34,7 +37,7 @@ CANARIES |= {"Dd2Xn9Pb5Gk", "Ee1Tz3Qc7Wm", "Ff1Gy2Nv6Ra"}
 
 
 def secretsync(project: Path, *args: str) -> tuple[int, str]:
-    result = run_program(project, *args)
+    result = run_in_process(project, *args)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -153,14 +156,14 @@ def test_a_pull_after_a_rollback_brings_the_env_along(
 def test_secrets_manager_rollback_in_json(secret: tuple[Remote, str], project: Path) -> None:
     remote, _ = secret
     first = next(v for v in secret_versions(remote) if "AWSCURRENT" not in v["VersionStages"])
-    result = run_program(
+    result = run_in_process(
         project, "rollback", "--to", first["VersionId"], "--force", "--format", "json"
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "PORT holds a JSON number" in result.stderr  # warnings on stderr, once
     assert result.stderr.count("warning:") == 1
-    document = json.loads(result.stdout)
+    document = validated(result.stdout)
     assert document["command"] == "rollback" and document["schema"] == 2
     assert document["to"] == first["VersionId"]
     assert (document["added"], document["restored"], document["deleted"]) == (
@@ -191,6 +194,7 @@ def test_secrets_manager_rollback_refusals(secret: tuple[Remote, str], project: 
     assert len(secret_versions(remote)) == 2
 
 
+@pytest.mark.usefixtures("processes")
 def test_rollback_asks_at_a_terminal(secret: tuple[Remote, str], project: Path) -> None:
     remote, first_document = secret
     argv = [program(), "rollback", "--to", "AWSPREVIOUS"]
@@ -279,10 +283,10 @@ def test_parameter_store_rollback_to_a_point_in_time(
 
 def test_parameter_store_rollback_in_json(parameters: tuple[Remote, str], project: Path) -> None:
     _, moment = parameters
-    result = run_program(project, "rollback", "--to", moment, "--format", "json")
+    result = run_in_process(project, "rollback", "--to", moment, "--format", "json")
     output = result.stdout + result.stderr
     assert result.returncode == 1, output  # no --force, no terminal: refused, with the plan
-    document = json.loads(result.stdout)
+    document = validated(result.stdout)
     assert document["refused"] is True and document["applied"] is False
     assert document["restored"] == ["API_TOKEN"]
     assert document["kept"] == ["DEPLOY_KEY", "EXTRA"]
@@ -457,6 +461,7 @@ def test_what_is_not_a_point_in_time(given: str, problem: str) -> None:
 
 
 # -- interrupts ---------------------------------------------------------------------------------
+@pytest.mark.usefixtures("processes")
 def test_an_interrupted_secrets_manager_rollback_reports_the_outcome(
     secret: tuple[Remote, str], project: Path, moto_server: MotoServer
 ) -> None:
@@ -472,6 +477,7 @@ def test_an_interrupted_secrets_manager_rollback_reports_the_outcome(
     assert labels == ["AWSCURRENT", "AWSPREVIOUS"]  # the rollback's own label is gone
 
 
+@pytest.mark.usefixtures("processes")
 def test_an_interrupted_parameter_store_rollback_says_exactly_what_was_written(
     project: Path, moto_server: MotoServer
 ) -> None:
@@ -498,6 +504,7 @@ def test_an_interrupted_parameter_store_rollback_says_exactly_what_was_written(
     assert all(values[k] == f"new-{k}" for k in left)  # as they were
 
 
+@pytest.mark.usefixtures("processes")
 def test_a_history_read_that_never_answers_is_bounded_by_the_deadline(
     parameters: tuple[Remote, str], project: Path, moto_server: MotoServer
 ) -> None:

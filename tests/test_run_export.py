@@ -1,4 +1,6 @@
-"""``run`` and ``export`` through the installed ``secretsync`` against a moto server."""
+"""``run`` and ``export`` against a moto server: ``run`` (which starts a command) through the
+installed ``secretsync``; ``export`` through its entry point in this process, and the
+installed program where a terminal is the subject."""
 
 from __future__ import annotations
 
@@ -16,10 +18,27 @@ import pytest
 import yaml
 from dotenv import dotenv_values
 
-from tests.helpers import AWKWARD, BACKENDS, Remote, in_a_terminal, write_config
+from tests.helpers import (
+    AWKWARD,
+    BACKENDS,
+    Remote,
+    in_a_terminal,
+    run_in_process,
+    run_program,
+    write_config,
+)
 from tests.moto_server import MotoServer
-from tests.test_e2e_cli import secretsync, secretsync_program
+from tests.test_e2e_cli import secretsync_program
 from tests.test_export_formats import parse_docker_env_file, parse_github_env, read_back_in_shell
+
+
+def secretsync(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``run`` starts a command: the installed program; ``export`` in this process."""
+    ours = args[: args.index("--")] if "--" in args else args
+    if "run" in ours:
+        return run_program(project, *args)
+    return run_in_process(project, *args)
+
 
 # A child that writes its environment, process id and command line where the test reads them.
 SPY = (
@@ -59,6 +78,7 @@ def seeded(request: pytest.FixtureRequest, moto_server: MotoServer, project: Pat
     return remote
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_passes_every_value_exactly_and_only_in_the_environment(
     seeded: Remote, project: Path
 ) -> None:
@@ -83,6 +103,7 @@ def test_run_passes_every_value_exactly_and_only_in_the_environment(
     assert not list(project.glob("pwned*"))
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_replaces_the_process_and_signals_reach_the_command(
     seeded: Remote, project: Path
 ) -> None:
@@ -104,6 +125,7 @@ def test_run_replaces_the_process_and_signals_reach_the_command(
     assert proc.wait(timeout=20) == 42
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_returns_the_commands_exit_status_and_outlives_the_deadline(
     seeded: Remote, project: Path
 ) -> None:
@@ -113,6 +135,7 @@ def test_run_returns_the_commands_exit_status_and_outlives_the_deadline(
     assert killed.returncode == -signal.SIGTERM
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_starts_the_command_with_default_signal_handling(seeded: Remote, project: Path) -> None:
     # Python ignores SIGPIPE; an ignored signal stays ignored across exec, so `yes | head`
     # would print "Broken pipe" errors.  The command gets what a shell would give it.
@@ -131,6 +154,7 @@ def test_run_starts_the_command_with_default_signal_handling(seeded: Remote, pro
     assert (piped.returncode, piped.stdout, piped.stderr) == (0, "y\n", "")
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_command_not_found_and_not_executable(seeded: Remote, project: Path) -> None:
     missing = secretsync(project, "run", "--", "no-such-command-here")
     assert missing.returncode == 127
@@ -147,6 +171,7 @@ def test_run_command_not_found_and_not_executable(seeded: Remote, project: Path)
     assert secretsync(project, "run", "--", "./script.sh").stdout == "hi\n"
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_overrides_inherited_variables_unless_preserve_env(
     seeded: Remote, project: Path
 ) -> None:
@@ -163,6 +188,7 @@ def test_run_overrides_inherited_variables_unless_preserve_env(
     assert "inherited-value" not in result.stderr
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_pristine_keeps_only_the_values_and_what_a_program_needs(
     seeded: Remote, project: Path
 ) -> None:
@@ -189,6 +215,7 @@ def test_run_pristine_keeps_only_the_values_and_what_a_program_needs(
     }
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_strict_requires_the_example_keys(seeded: Remote, project: Path) -> None:
     (project / ".env.example").write_text("SUBST=\nMISSING_ONE=\nMISSING_TWO=placeholder\n")
     result, seen = spy(project, "run", "--strict", "--")
@@ -201,6 +228,7 @@ def test_run_strict_requires_the_example_keys(seeded: Remote, project: Path) -> 
     assert result.returncode == 0, result.stderr and seen is not None
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_strict_prefers_required_keys_from_the_config(seeded: Remote, project: Path) -> None:
     write_config(project, seeded.kind, 'required_keys = ["SUBST", "DATABASE_URL"]\n')
     (project / ".env.example").write_text("SUBST=\n")
@@ -210,12 +238,14 @@ def test_run_strict_prefers_required_keys_from_the_config(seeded: Remote, projec
     assert "DATABASE_URL" in result.stderr
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_without_any_list_of_required_keys_says_so(seeded: Remote, project: Path) -> None:
     result, seen = spy(project, "run", "--strict", "--")
     assert result.returncode == 2 and seen is None
     assert "--strict needs the list of required keys" in result.stderr
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_sources_local_and_merged(seeded: Remote, project: Path) -> None:
     (project / ".env").write_text("SUBST=local-override\nLOCAL_ONLY=from-the-file\n")
     result, seen = spy(project, "run", "--source", "merged", "--")
@@ -235,6 +265,7 @@ def test_run_sources_local_and_merged(seeded: Remote, project: Path) -> None:
     assert ".env: no such file" in result.stderr
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_named_environment(moto_server: MotoServer, project: Path) -> None:
     for kind in BACKENDS:
         extra = (
@@ -258,6 +289,7 @@ def test_run_named_environment(moto_server: MotoServer, project: Path) -> None:
             assert seen["env"]["WHERE"] == f"staging-{kind}"
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_refuses_nul_and_skips_names_no_environment_holds(
     moto_server: MotoServer, project: Path
 ) -> None:
@@ -276,6 +308,7 @@ def test_run_refuses_nul_and_skips_names_no_environment_holds(
     assert "skipped-value" not in result.stderr
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_against_a_remote_that_does_not_exist(moto_server: MotoServer, project: Path) -> None:
     for kind in BACKENDS:
         write_config(project, kind)
@@ -289,15 +322,9 @@ def test_run_against_a_remote_that_does_not_exist(moto_server: MotoServer, proje
 
 def exported(project: Path, *args: str) -> str:
     """The export's stdout, exactly (no newline translation: a value may hold \r\n)."""
-    result = subprocess.run(
-        [secretsync_program(), "export", *args],
-        cwd=project,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_in_process(project, "export", *args)
     assert result.returncode == 0, result.stderr
-    return result.stdout.decode("utf-8")
+    return result.stdout
 
 
 def test_every_format_is_read_back_exactly_by_its_consumer(
@@ -353,14 +380,7 @@ def test_docker_format_refuses_a_multi_line_value_by_name(seeded: Remote, projec
 
 
 def export_github(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [secretsync_program(), "export", "--format", "github"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_in_process(project, "export", "--format", "github", env=env)
 
 
 def test_github_format_appends_to_github_env_and_masks_each_line(
@@ -391,6 +411,7 @@ def test_github_format_without_github_env_is_an_error(seeded: Remote, project: P
 
 
 @pytest.mark.parametrize("fmt", ["dotenv", "github"])
+@pytest.mark.usefixtures("processes")
 def test_export_writes_values_to_a_terminal_only_with_show_values(
     seeded: Remote, project: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -428,14 +449,7 @@ def test_export_warns_when_git_would_commit_the_file(tmp_path: Path) -> None:
     (repo / ".gitignore").write_text(".env\n")
 
     def export(output: Path) -> str:
-        result = subprocess.run(
-            [secretsync_program(), "export", "--source", "local", "-o", str(output)],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = run_in_process(repo, "export", "--source", "local", "-o", str(output), env=env)
         assert result.returncode == 0, result.stderr
         assert "Zq4Wc8Lp2Nx" not in result.stderr
         return result.stderr
@@ -466,7 +480,7 @@ def fake_program(path: Path, marker: Path) -> None:
     path.chmod(0o755)
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("processes")
 def test_run_finds_the_command_on_the_callers_path_not_the_envs(project: Path) -> None:
     marker = project / "pwned-ls"
     fake_program(project / "bin" / "ls", marker)
@@ -487,7 +501,7 @@ def test_run_finds_the_command_on_the_callers_path_not_the_envs(project: Path) -
     assert seen["env"]["PATH"] == "./bin:/usr/bin:/bin"
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("processes")
 def test_run_never_starts_a_shell_with_a_bash_env_from_the_values(project: Path) -> None:
     marker = project / "pwned-bash-env"
     (project / "evil.sh").write_text(f"touch {marker}\n")
@@ -505,6 +519,7 @@ def test_run_never_starts_a_shell_with_a_bash_env_from_the_values(project: Path)
     assert marker.exists()
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_holds_back_loader_variables_from_the_remote(
     moto_server: MotoServer, project: Path
 ) -> None:
@@ -538,7 +553,7 @@ def test_run_holds_back_loader_variables_from_the_remote(
             assert str(planted) not in result.stderr and "touch" not in result.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("processes")
 def test_run_redact_returns_when_the_command_exits(project: Path) -> None:
     # The background `sleep` holds the command's stdout and stderr for 30 s: what the command
     # wrote is shown (masked), and secretsync returns its status as soon as it exits.
@@ -562,7 +577,7 @@ def test_run_redact_returns_when_the_command_exits(project: Path) -> None:
     assert (proc.returncode, out, err) == (3, "started\ntoken=********\n", "e\n")
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("processes")
 def test_export_never_writes_through_a_symbolic_link(
     project: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -585,7 +600,7 @@ def test_export_never_writes_through_a_symbolic_link(
     assert sorted(p.name for p in outside.iterdir()) == ["target"]
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("processes")
 def test_export_never_follows_a_linked_folder_out_of_the_work_tree(
     project: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -1,5 +1,7 @@
-"""``scan``, ``redact`` and ``run --redact`` through the installed ``secretsync``, in real git
-work trees; the ``secretsync-scan`` hook through the real pre-commit."""
+"""``scan``, ``redact`` and ``run --redact`` in real git work trees: ``scan`` and the
+``secretsync-scan`` hook through their entry points in this process; ``redact`` and ``run``
+(streams and a started command), a scan without the privileges root has, and the hook under
+the real pre-commit, through the installed programs."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.helpers import GIT_IDENTITY, write_config
+from tests.helpers import GIT_IDENTITY, run_in_process, run_program, write_config
+from tests.json_contract import validated
 from tests.moto_server import MotoServer
 from tests.test_canary import leaks
-from tests.test_e2e_cli import secretsync, secretsync_program
+from tests.test_e2e_cli import secretsync_program
 from tests.test_pre_commit import git, pre_commit
 
 TOKEN = "tok_Zq8Lm2Vx9Pw4Rt"
@@ -26,6 +29,10 @@ PASSWORD = 'Pw "quoted"/&= ünï 42'
 PEM = "-----BEGIN KEY-----\nQUJDREVGR0hJSktMTU5PUA==\nUVJTVFVWV1hZWmFiY2RlZg==\n-----END KEY-----"
 ENV = f"TOKEN={TOKEN}\nPASSWORD='{PASSWORD}'\nPEM=\"{PEM}\"\nSHORT=dev\nLOG_LEVEL=verbose-logging\n"
 VALUES = {TOKEN, PASSWORD, PEM}
+
+
+def secretsync(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_in_process(cwd, *args)
 
 
 @pytest.fixture
@@ -131,7 +138,7 @@ def test_scan_json_and_remote_values(repo: Path, moto_server: MotoServer) -> Non
     assert secretsync(repo, "scan", "app.py").returncode == 0
     result = secretsync(repo, "scan", "--remote", "--format", "json", "app.py")
     assert result.returncode == 1
-    document = json.loads(result.stdout)
+    document = validated(result.stdout)
     assert document["findings"] == [
         {"path": "app.py", "line": 1, "key": "REMOTE_ONLY", "form": "the value"}
     ]
@@ -141,6 +148,7 @@ def test_scan_json_and_remote_values(repo: Path, moto_server: MotoServer) -> Non
 # -- redact ----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("processes")
 def test_redact_masks_values_split_across_reads_and_stays_live(repo: Path) -> None:
     proc = subprocess.Popen(
         [secretsync_program(), "redact"],
@@ -182,6 +190,7 @@ def test_run_redact_masks_the_commands_output_and_returns_its_status(repo: Path)
     assert result.stderr == "********\n"
 
 
+@pytest.mark.usefixtures("processes")
 def test_run_redact_passes_sigterm_to_the_command(repo: Path) -> None:
     ready = repo / "ready"
     child = (
@@ -247,6 +256,7 @@ def test_the_scan_hook_blocks_a_commit_holding_a_value(
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
 
 
+@pytest.mark.usefixtures("processes")
 def test_redact_with_nothing_to_mask_says_so(repo: Path) -> None:
     def redact() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -272,11 +282,8 @@ def test_redact_with_nothing_to_mask_says_so(repo: Path) -> None:
 
 
 def hook(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The installed ``secretsync-scan`` hook, as pre-commit runs it."""
-    program = Path(secretsync_program()).with_name("secretsync-scan")
-    return subprocess.run(
-        [str(program), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
-    )
+    """The ``secretsync-scan`` hook, with the arguments pre-commit gives it."""
+    return run_in_process(cwd, *args, name="secretsync-scan")
 
 
 def test_a_submodules_files_are_scanned(
@@ -333,6 +340,7 @@ def unprivileged(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     [((), "src/locked/"), (("src",), "src/locked/"), ((".",), "./src/locked/")],
     ids=["git's listing", "a directory named", "a walk"],
 )
+@pytest.mark.usefixtures("processes")
 def test_an_unreadable_directory_is_reported_never_skipped(
     repo: Path, args: tuple[str, ...], shown: str
 ) -> None:
@@ -364,14 +372,14 @@ def test_a_value_in_a_path_is_a_finding_and_never_shown(repo: Path) -> None:
         assert result.returncode == 1, result.stdout + result.stderr
         assert result.stdout.splitlines()[: len(expected)] == expected
         assert leaks(result.stdout + result.stderr, VALUES) == set()
-    document = json.loads(secretsync(repo, "scan", "--format", "json").stdout)
+    document = validated(secretsync(repo, "scan", "--format", "json").stdout)
     assert document["findings"] == [
         {"path": "backup-********/notes.txt", "line": 0, "key": "TOKEN", "form": "the value"}
     ]
     os.mkfifo(repo / f"pipe-{TOKEN}")
     unreadable = secretsync(repo, "scan", "--format", "json", f"pipe-{TOKEN}")
     assert unreadable.returncode == 1  # its path holds the value
-    assert [u["path"] for u in json.loads(unreadable.stdout)["unreadable"]] == ["pipe-********"]
+    assert [u["path"] for u in validated(unreadable.stdout)["unreadable"]] == ["pipe-********"]
     assert "secretsync: pipe-********: cannot read" in unreadable.stderr
     assert leaks(unreadable.stdout + unreadable.stderr, VALUES) == set()
 
@@ -445,15 +453,15 @@ def test_exclude_globs_that_leave_nothing_to_scan_are_refused(repo: Path) -> Non
     assert "no secret value found in 0 files" in secretsync(repo, "scan", "--staged").stderr
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("processes")
 def test_a_large_scan_never_prints_a_traceback(repo: Path) -> None:
     for index in range(3):
         with (repo / f"big{index}.bin").open("wb") as fh:
             fh.truncate(8 * 1024 * 1024)  # 24 MiB in all: read by every core at once
             if index == 2:
                 fh.write(TOKEN.encode())
-    for _ in range(10):
-        result = secretsync(repo, "scan")
+    for _ in range(10):  # the process: a worker would print its traceback to its stderr
+        result = run_program(repo, "scan")
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stderr
     for delay in (0.1, 0.2, 0.3):  # before, while and after the files are read

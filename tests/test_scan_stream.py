@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from secretsync_hooks.guard.needles import ALLOW, Finder, needles, non_overlapping
 from secretsync_hooks.guard.stream import Finding, LineScanner
-from tests.helpers import GIT_IDENTITY, write_config
+from tests.helpers import GIT_IDENTITY, examples, write_config
 from tests.test_e2e_cli import secretsync_program
 from tests.test_pre_commit import git
 
@@ -38,7 +38,7 @@ def whole(path: str, data: bytes, finder: Finder) -> list[Finding]:
     return out
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.data())
 def test_chunks_find_exactly_what_the_whole_file_holds(data: st.DataObject) -> None:
     finder = Finder(needles(VALUES, (), 8))
@@ -94,7 +94,7 @@ def peak_kib(cwd: Path, program: str, *args: str) -> tuple[int, str]:
     return int(peak), f"{status}\n{result.stdout}"
 
 
-@pytest.mark.slow
+@pytest.mark.usefixtures("processes")
 def test_memory_stays_bounded_whatever_the_size_of_a_file(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,6 @@ and with --force, and that nothing either side changed is lost."""
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from click.testing import CliRunner, Result
 from secretsync_hooks.cli.main import cli
 from secretsync_hooks.local.env_file import EnvFile
 from tests.helpers import BACKENDS, Remote, write_config
+from tests.json_contract import validated
 from tests.moto_server import MotoServer
 
 CHANGES = ("none", "modified", "added", "deleted")
@@ -106,7 +106,7 @@ def test_scenario(
     expected = EXPECTED[(local, remote)]
 
     diff = run("diff", "--format", "json")
-    document = json.loads(diff.stdout)
+    document = validated(diff.stdout)
     assert document["three_way"] is True
     assert document["base"] is not None
     shown = {

@@ -1,1 +1,0 @@
-"""The ``secretsync`` command line: a thin click front over the core."""

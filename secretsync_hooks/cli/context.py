@@ -94,10 +94,21 @@ class Options:
     current: Options | None = None
     # The root's: the options given before the command name, by field.
     given: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # The command's name, and whether it printed its JSON document (--format json): an error
+    # after that is not a second document.
+    name: str = "secretsync"
+    printed: bool = False
 
     @property
     def json(self) -> bool:
         return self.fmt == "json"
+
+    def echo_document(self, document: dict[str, Any]) -> None:
+        """Print the command's one JSON document (built by ``render.documents``)."""
+        from secretsync_hooks.render.documents import dumps
+
+        click.echo(dumps(document))
+        self.printed = True
 
     def target_args(self) -> list[str]:
         """The options given that chose the target, as words for a command to paste:
@@ -172,7 +183,7 @@ def command_options(*specs: Spec) -> Callable[[F], F]:
             root: Options = ctx.find_root().obj
             merged = _merge(ctx, root, {name: kwargs.pop(name) for name in names})
             given = {name: value for name, value in merged.items() if value is not None}
-            opts = Options(**given, redactor=root.redactor)
+            opts = Options(**given, redactor=root.redactor, name=ctx.info_name or "secretsync")
             root.current = opts
             _setup_logging(opts)
             return func(opts, **kwargs)

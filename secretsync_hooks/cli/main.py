@@ -63,10 +63,34 @@ class _Cli(click.Group):
 
         # --debug is secretsync's only before `--` (after it, the words are run's command's)
         ours = argv[: argv.index("--")] if "--" in argv else argv
-        code = guarded(run, debug="--debug" in ours, redact=state.redactor, phrase=words)
+        code = guarded(
+            run,
+            debug="--debug" in ours,
+            redact=state.redactor,
+            phrase=words,
+            document=lambda exc, code: _error_document(state.current, exc, code),
+        )
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _error_document(opts: Options | None, exc: BaseException, code: int) -> None:
+    """Under --format json, the error as the command's one document on stdout as well (a CI
+    job piping stdout to jq, a kept report, learn why).  Not for a usage error (the command
+    never ran), nor after the command printed its own document (a refused push says
+    ``"refused": true``), nor for export, whose --format json is the values themselves."""
+    if opts is None or not opts.json or opts.printed:
+        return
+    from secretsync_hooks.render import documents
+
+    if opts.name not in documents.COMMANDS:
+        return
+    try:
+        opts.echo_document(documents.error_document(opts.name, exc, code, opts.redactor))
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass  # stdout closed or full: the message on stderr stands
 
 
 def _global_options(func: F) -> F:

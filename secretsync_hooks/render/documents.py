@@ -1,7 +1,9 @@
-"""One JSON document on stdout per command, for CI and scripts.  Schema documented in README.
+"""Every ``--format json`` document, built in one place: one document on stdout per command.
 
-``schema`` is bumped whenever a field changes meaning or goes away; new fields may be added
-within a schema version.  Values appear only with ``--show-values`` or for ``plain_keys``.
+Each document carries ``"schema"``, the version of its own shape (``SCHEMAS``), and has a
+JSON Schema in ``secretsync_hooks/schemas/<name>.schema.json`` (docs/reference/json.md).  A
+document's number goes up when one of its fields changes meaning or goes away; fields may be
+added within a version.  Values appear only with ``--show-values`` or for ``plain_keys``.
 """
 
 from __future__ import annotations
@@ -9,34 +11,82 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from secretsync_hooks.config.settings import Config
-from secretsync_hooks.masking import ValuePolicy
+from secretsync_hooks.error_handler import RERUN, own_words
+from secretsync_hooks.errors import SecretSyncError
 from secretsync_hooks.models import Action
-from secretsync_hooks.remote.base import ApplyResult, Revision
-from secretsync_hooks.sync.differ import Comparison
-from secretsync_hooks.sync.engine import SyncOutcome
-from secretsync_hooks.sync.workspace import Workspace
-from secretsync_hooks.timeline.rollback import Planned
 
-SCHEMA = 2  # 2: three-way states, "base" and "detail"
+if TYPE_CHECKING:
+    from secretsync_hooks.config.settings import Config
+    from secretsync_hooks.guard.scan import Result
+    from secretsync_hooks.masking import ValuePolicy
+    from secretsync_hooks.remote.base import ApplyResult, Revision
+    from secretsync_hooks.sync.differ import Comparison
+    from secretsync_hooks.sync.engine import SyncOutcome
+    from secretsync_hooks.sync.environments import Parity, Promotion, Side
+    from secretsync_hooks.sync.workspace import Workspace
+    from secretsync_hooks.timeline.rollback import Planned
+
+# Each document's version, by the name of its schema file.  diff, status, push and pull: 2
+# added three-way states, "base" and "detail".
+SCHEMAS = {
+    "diff": 2,
+    "status": 2,
+    "push": 2,
+    "pull": 2,
+    "config": 2,
+    "forget": 1,
+    "compare": 2,
+    "promote": 1,
+    "history": 2,
+    "rollback": 2,
+    "scan": 1,
+    "targets": 1,
+    "error": 1,
+}
+# The commands whose --format json prints one of these (export's prints the values).
+COMMANDS = tuple(name for name in SCHEMAS if name not in ("targets", "error"))
 
 
 def _when(value: datetime.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def header(workspace: Workspace, command: str) -> dict[str, Any]:
-    config = workspace.config
-    snapshot = workspace.snapshot
+def dumps(document: dict[str, Any]) -> str:
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+# Characters JSON allows raw inside strings that still reorder or break lines on a terminal
+# (bidirectional controls, line separators, C1 controls): written as \uXXXX escapes.
+_TERMINAL_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _start(name: str, command: str | None = None) -> dict[str, Any]:
+    """The first two fields of every document: its schema's version, and the command."""
+    return {"schema": SCHEMAS[name], "command": command or name}
+
+
+def _where(config: Config) -> dict[str, Any]:
     return {
-        "schema": SCHEMA,
-        "command": command,
         "environment": config.environment,
         "backend": config.backend,
         "target": config.target,
         "region": config.region,
+    }
+
+
+# -- diff, status, push, pull ---------------------------------------------------------------------
+
+
+def header(workspace: Workspace, command: str) -> dict[str, Any]:
+    config = workspace.config
+    snapshot = workspace.snapshot
+    return {
+        **_start(command),
+        **_where(config),
         "region_source": config.source("region"),
         "env_file": str(config.env_file),
         "remote": {
@@ -121,16 +171,13 @@ def outcome_document(
     return document
 
 
-# Characters JSON allows raw inside strings that still reorder or break lines on a terminal
-# (bidirectional controls, line separators, C1 controls): written as \uXXXX escapes.
-_TERMINAL_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# -- config and forget ---------------------------------------------------------------------------
 
 
 def config_document(config: Config, keys: list[str] | None) -> dict[str, Any]:
     """``secretsync config``: the resolved settings, their sources, the .env's key names."""
     return {
-        "schema": SCHEMA,
-        "command": "config",
+        **_start("config"),
         "config": str(config.path),
         "environment": config.environment,
         "environments": list(config.environments),
@@ -145,9 +192,13 @@ def config_document(config: Config, keys: list[str] | None) -> dict[str, Any]:
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+def forget_document(*, dropped: bool, everything: bool, key_dropped: bool) -> dict[str, Any]:
+    """``secretsync forget``: whether a record (with ``--all``: any) and the fingerprint key
+    were dropped."""
+    return {**_start("forget"), "dropped": dropped, "all": everything, "key_dropped": key_dropped}
+
+
+# -- history and rollback ------------------------------------------------------------------------
 
 
 def history_document(
@@ -158,7 +209,7 @@ def history_document(
     def entry(revision: Revision) -> dict[str, Any]:
         out: dict[str, Any] = {
             "version": revision.version,
-            "created": revision.created.isoformat() if revision.created else None,
+            "created": _when(revision.created),
             "labels": list(revision.labels),
             "who": revision.who,
             "key": revision.key,
@@ -175,12 +226,8 @@ def history_document(
         return out
 
     return {
-        "schema": SCHEMA,
-        "command": "history",
-        "environment": config.environment,
-        "backend": config.backend,
-        "target": config.target,
-        "region": config.region,
+        **_start("history"),
+        **_where(config),
         "key": key,
         "revisions": [entry(r) for r in revisions],
     }
@@ -192,17 +239,13 @@ def rollback_document(
     """``rollback --format json``: the plan (key names), what it left, what it did."""
     from secretsync_hooks.render.timeline import rollback_changes
 
-    config, rollback = planned.config, planned.rollback
+    rollback = planned.rollback
     changes = rollback_changes(planned)
     return {
-        "schema": SCHEMA,
-        "command": "rollback",
-        "environment": config.environment,
-        "backend": config.backend,
-        "target": config.target,
-        "region": config.region,
+        **_start("rollback"),
+        **_where(planned.config),
         "to": rollback.to,
-        "created": rollback.created.isoformat() if rollback.created else None,
+        "created": _when(rollback.created),
         "dry_run": dry_run,
         "refused": refused,
         "applied": result is not None and bool(result.applied),
@@ -216,7 +259,99 @@ def rollback_document(
     }
 
 
+# -- compare and promote -------------------------------------------------------------------------
+
+
+def _side(side: Side) -> dict[str, Any]:
+    config = side.config
+    return {
+        "environment": side.name,
+        "backend": config.backend,
+        "target": config.target,
+        "region": config.region,
+        "exists": side.snapshot.exists,
+    }
+
+
+def compare_document(a: Side, b: Side, parity: Parity, matched: bool) -> dict[str, Any]:
+    """``compare --format json``: both environments, and key names only."""
+    return {
+        **_start("compare"),
+        "a": _side(a),
+        "b": _side(b),
+        "only_a": list(parity.only_a),
+        "only_b": list(parity.only_b),
+        "same": list(parity.same),
+        "different": list(parity.different),
+        "key_sets_match": not (parity.only_a or parity.only_b),
+        "in_parity": matched,
+    }
+
+
+def promote_document(
+    src: Side,
+    dst: Side,
+    plan: Promotion,
+    *,
+    dry_run: bool,
+    refused: bool = False,
+    version: str | None = None,
+) -> dict[str, Any]:
+    """``promote --format json``: what was (or would be) copied, by key name."""
+    return {
+        **_start("promote"),
+        "from": _side(src),
+        "to": _side(dst),
+        "dry_run": dry_run,
+        "refused": refused,
+        "added": plan.added,
+        "overwritten": plan.overwritten,
+        "needs_force": plan.needs_force,
+        "unchanged": list(plan.unchanged),
+        "version": version,
+    }
+
+
+# -- scan, several targets, errors ---------------------------------------------------------------
+
+
+def scan_document(result: Result) -> dict[str, Any]:
+    """``scan --format json``: where values were found (never the values), what could not be
+    read, and how much was looked at."""
+    return {
+        **_start("scan"),
+        "findings": [finding._asdict() for finding in sorted(result.findings)],
+        "unreadable": [problem._asdict() for problem in result.unreadable],
+        "files": result.files,
+        "values": result.values,
+    }
+
+
 def targets_document(command: str, results: list[dict[str, Any]]) -> dict[str, Any]:
     """``diff``/``status --all-envs`` (or ``--recursive``): each target's own document, or
     its error, in order."""
-    return {"schema": SCHEMA, "command": command, "targets": results}
+    return {**_start("targets", command), "targets": results}
+
+
+def error_document(
+    command: str, exc: BaseException, exit_code: int, redact: Callable[[str], str]
+) -> dict[str, Any]:
+    """A command's error under ``--format json``, printed instead of its document.
+
+    The words are those stderr gets, as secretsync composed them (AWS's own words in them
+    scrubbed of every known value); an unexpected error gives only its type: its text is not
+    secretsync's, and stdout may be a report file kept where values must never go.
+    """
+    if isinstance(exc, SecretSyncError):
+        kind = exc.label or "refused"  # (the prompt's no has no label; JSON never prompts)
+        message, hint = own_words(exc, redact), exc.hint
+    elif isinstance(exc, KeyboardInterrupt):
+        kind, message, hint = "interrupted", "Interrupted; nothing was changed.", None
+    else:
+        kind, message = "unexpected", f"unexpected error: {type(exc).__name__}"
+        hint = RERUN
+    return {
+        **_start("error", command),
+        "error": {"kind": kind, "message": message, "hint": hint},
+        "exit_code": exit_code,
+    }

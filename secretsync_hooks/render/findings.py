@@ -1,11 +1,9 @@
 """The leak guard's report: one line per finding (path, line, key, form: never a value; line
 0 is the path itself, shown with the value masked), the files and directories that could not
-be read, and a summary; the same for the CLI and the hook."""
+be read, and a summary; the same for the CLI and the hook.  (Its JSON document is built with
+the others, in ``documents``.)"""
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from secretsync_hooks import text
 from secretsync_hooks.errors import ExitCode
@@ -58,14 +56,3 @@ def summary(result: Result) -> str | None:
         f"{text.agree(len(result.findings), 'it', 'them')} (or, for a false alarm, add "
         f"'secretsync: allow' to the line){paths}."
     )
-
-
-def document(result: Result) -> str:
-    body: dict[str, Any] = {
-        "command": "scan",
-        "findings": [f._asdict() for f in sorted(result.findings)],
-        "unreadable": [u._asdict() for u in result.unreadable],
-        "files": result.files,
-        "values": result.values,
-    }
-    return json.dumps(body, indent=2)

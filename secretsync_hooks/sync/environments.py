@@ -74,6 +74,20 @@ class Promotion(NamedTuple):
     overwrites: tuple[str, ...]  # keys the target has with another value (need --force)
     unchanged: tuple[str, ...]  # keys the target already has with the same value
 
+    @property
+    def added(self) -> list[str]:
+        return [op.key for op in self.plan.of(Action.ADD)]
+
+    @property
+    def overwritten(self) -> list[str]:
+        return [op.key for op in self.plan.of(Action.UPDATE)]
+
+    @property
+    def needs_force(self) -> list[str]:
+        """Keys left out: the target holds another value and --force was not given."""
+        written = set(self.overwritten)
+        return [key for key in self.overwrites if key not in written]
+
 
 def promotion(
     source: Mapping[str, str],

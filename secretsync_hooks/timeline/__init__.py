@@ -1,1 +1,0 @@
-"""The remote across time: its history, and putting it back as it was."""

@@ -1,1 +1,0 @@
-"""Using the values without a .env on disk: ``run`` and ``export``."""

@@ -20,7 +20,7 @@ def config(opts: Options) -> int:
     if opts.json:
         from secretsync_hooks.render import documents
 
-        click.echo(documents.dumps(documents.config_document(config, keys)))
+        opts.echo_document(documents.config_document(config, keys))
     else:
         from secretsync_hooks.render.terminal import render_config
 
@@ -74,15 +74,11 @@ def forget(opts: Options, everything: bool, drop_key: bool) -> int:
             else "There was no fingerprint key to drop."
         )
     if opts.json:
-        from secretsync_hooks.render.documents import dumps
+        from secretsync_hooks.render.documents import forget_document
 
-        document = {
-            "command": "forget",
-            "dropped": dropped,
-            "all": everything,
-            "key_dropped": key_dropped,
-        }
-        click.echo(dumps(document))
+        opts.echo_document(
+            forget_document(dropped=dropped, everything=everything, key_dropped=key_dropped)
+        )
     else:
         for message in messages:
             click.echo(message)

@@ -3,8 +3,7 @@ other.  Neither touches a .env or a record of the last sync."""
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -39,17 +38,6 @@ def _side(opts: Options, name: str) -> Side:
     return read_side(name, config, opts.redactor, deadline=opts.timeout)
 
 
-def _describe(side: Side) -> dict[str, Any]:
-    config = side.config
-    return {
-        "environment": side.name,
-        "backend": config.backend,
-        "target": config.target,
-        "region": config.region,
-        "exists": side.snapshot.exists,
-    }
-
-
 def _title(side: Side) -> str:
     return f"{side.name} ({side.config.remote_name}, {side.config.region})"
 
@@ -78,27 +66,12 @@ def compare(opts: Options, values: bool, env_a: str, env_b: str) -> int:
     parity = compare_values(a.values, b.values)
     matched = parity.in_parity(values=values)
     if opts.json:
-        click.echo(json.dumps(_compare_document(a, b, parity, matched), indent=2))
+        from secretsync_hooks.render.documents import compare_document
+
+        opts.echo_document(compare_document(a, b, parity, matched))
     else:
         _render_compare(a, b, parity, matched, values=values, quiet=bool(opts.quiet))
     return int(ExitCode.OK if matched else ExitCode.DRIFT)
-
-
-def _compare_document(a: Side, b: Side, parity: Parity, matched: bool) -> dict[str, Any]:
-    from secretsync_hooks.render.documents import SCHEMA
-
-    return {
-        "schema": SCHEMA,
-        "command": "compare",
-        "a": _describe(a),
-        "b": _describe(b),
-        "only_a": list(parity.only_a),
-        "only_b": list(parity.only_b),
-        "same": list(parity.same),
-        "different": list(parity.different),
-        "key_sets_match": not (parity.only_a or parity.only_b),
-        "in_parity": matched,
-    }
 
 
 def _render_compare(
@@ -158,7 +131,7 @@ def promote(
         if not dry_run and _confirm(opts, dst, plan):
             plan = promotion(src.values, dst.values, keys, missing=missing, force=True)
         elif not dry_run:
-            _render_promotion(opts, src, dst, plan, dry_run=True)
+            _render_promotion(opts, src, dst, plan, dry_run=True, refused=True)
             refusal = NeedsConsent(
                 f"promote would overwrite {text.keys(plan.overwrites)} in {target} (values differ)",
                 "promote",
@@ -219,27 +192,17 @@ def _render_promotion(
     plan: Promotion,
     *,
     dry_run: bool,
+    refused: bool = False,
     version: str | None = None,
 ) -> None:
-    from secretsync_hooks.models import Action
-
-    added = [op.key for op in plan.plan.of(Action.ADD)]
-    overwritten = [op.key for op in plan.plan.of(Action.UPDATE)]
-    held = [k for k in plan.overwrites if k not in overwritten]
     if opts.json:
-        document = {
-            "command": "promote",
-            "from": _describe(src),
-            "to": _describe(dst),
-            "dry_run": dry_run,
-            "added": added,
-            "overwritten": overwritten,
-            "needs_force": held,
-            "unchanged": list(plan.unchanged),
-            "version": version,
-        }
-        click.echo(json.dumps(document, indent=2))
+        from secretsync_hooks.render.documents import promote_document
+
+        opts.echo_document(
+            promote_document(src, dst, plan, dry_run=dry_run, refused=refused, version=version)
+        )
         return
+    added, overwritten, held = plan.added, plan.overwritten, plan.needs_force
     click.echo(f"{'Would promote' if dry_run else 'Promoted'} from {_title(src)} to {_title(dst)}:")
     for key in added:
         click.echo(f"  add        {text.shown(key)}")

@@ -40,22 +40,24 @@ def scan(opts: Options, staged: bool, paths: tuple[str, ...]) -> int:
         config, opts.redactor, remote=bool(opts.remote), deadline=opts.timeout
     )
     result = run_scan(config, finder, count, paths, staged=staged)
-    return report(result, json_output=opts.json)
+    return report(opts, result)
 
 
-def report(result: Result, *, json_output: bool = False) -> int:
+def report(opts: Options, result: Result) -> int:
     """Findings on stdout, unreadable files and the summary on stderr; the exit code.  (A
     value in a path is masked where the finding is made: nothing to scrub here.)"""
     from secretsync_hooks.render import findings
 
-    if json_output:
-        click.echo(findings.document(result))
-    for line in findings.finding_lines(result) if not json_output else []:
+    if opts.json:
+        from secretsync_hooks.render.documents import scan_document
+
+        opts.echo_document(scan_document(result))
+    for line in findings.finding_lines(result) if not opts.json else []:
         click.echo(line)
     for line in findings.problem_lines(result):
         click.echo(line, err=True)
     summary = findings.summary(result)
-    if summary and not json_output:
+    if summary and not opts.json:
         click.echo(summary, err=True)
     return findings.exit_code(result)
 

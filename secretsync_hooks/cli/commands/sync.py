@@ -133,12 +133,12 @@ def _each(opts: Options, command: str, results: list[Checked], show: Show) -> in
         documents.append({**where, "document": document, "error": None})
         codes.append(_exit(result.comparison))
     if opts.json:
-        from secretsync_hooks.render.documents import dumps, targets_document
+        from secretsync_hooks.render.documents import targets_document
 
         if many:
-            click.echo(dumps(targets_document(command, documents)))
+            opts.echo_document(targets_document(command, documents))
         elif documents[0]["document"] is not None:
-            click.echo(dumps(documents[0]["document"]))
+            opts.echo_document(documents[0]["document"])
     return max(codes)
 
 
@@ -316,8 +316,9 @@ def _renderer(
             from secretsync_hooks.render import documents
 
             render_warnings(output, workspace.warnings)
-            document = documents.outcome_document(workspace, outcome, policy, refused=refused)
-            click.echo(documents.dumps(document))
+            opts.echo_document(
+                documents.outcome_document(workspace, outcome, policy, refused=refused)
+            )
         elif refused:
             render_notes(output, workspace, outcome.comparison)
         else:

@@ -44,9 +44,9 @@ def history(opts: Options, limit: int, key: str | None) -> int:
     )
     policy = opts.policy(config, keys=found.keys)
     if opts.json:
-        from secretsync_hooks.render.documents import dumps, history_document
+        from secretsync_hooks.render.documents import history_document
 
-        click.echo(dumps(history_document(config, key, found.revisions, policy)))
+        opts.echo_document(history_document(config, key, found.revisions, policy))
     else:
         from secretsync_hooks.render.timeline import history_lines
 
@@ -146,10 +146,11 @@ def _render_rollback(
     result: ApplyResult | None = None,
 ) -> None:
     if opts.json:
-        from secretsync_hooks.render.documents import dumps, rollback_document
+        from secretsync_hooks.render.documents import rollback_document
 
-        document = rollback_document(planned, dry_run=dry_run, refused=refused, result=result)
-        click.echo(dumps(document))
+        opts.echo_document(
+            rollback_document(planned, dry_run=dry_run, refused=refused, result=result)
+        )
         return
     from secretsync_hooks.render.timeline import rollback_lines
 

@@ -19,6 +19,8 @@ THROTTLED = {"ThrottlingException", "Throttling"}
 BACKOFF = {"TooManyUpdates", "ServiceUnavailable", "InternalServerError", "InternalFailure"}
 MAX_ATTEMPTS = 8  # for 5xx, TooManyUpdates and dropped connections
 MAX_THROTTLED = 30  # throttling is expected under a low quota: the pace slows instead
+FIRST_BACKOFF = 0.1  # seconds: the first back-off's bound, doubled after each failure ...
+MAX_BACKOFF = 5.0  # ... up to this
 T = TypeVar("T")
 
 
@@ -32,7 +34,7 @@ class ParameterStoreRetrying(ParameterStoreValidation):
         from botocore.exceptions import ConnectionError as BotocoreConnectionError
         from botocore.exceptions import HTTPClientError  # dropped connections, read timeouts
 
-        delay = 0.1
+        delay = FIRST_BACKOFF
         failures = throttles = 0
         while True:
             slot = self._pace.wait()
@@ -60,7 +62,7 @@ class ParameterStoreRetrying(ParameterStoreValidation):
                 if not transient or failures >= MAX_ATTEMPTS:
                     raise
                 self._sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not cryptography
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, MAX_BACKOFF)
                 continue
             self._pace.success()
             return result

@@ -1,0 +1,1 @@
+"""One module per scenario; each exposes the function ``__main__`` calls for its number."""
