@@ -326,3 +326,46 @@ def test_no_value_in_the_debug_traceback_of_any_installed_front(
         assert result.returncode == 2, (name, output)
         assert "Traceback" in output, name  # --debug: the traceback is there ...
         assert leaks(output, CANARIES) == set(), name  # ... with no value in it
+
+
+CONTRACT = """\
+required_keys = ["MISSING"]
+[keys.API_KEY]
+type = "int"
+example = "42"
+[keys.DB_PASSWORD]
+pattern = "[a-z]{3}"
+[keys.QUOTED]
+choices = ["one", "two"]
+[keys."ONLY_*"]
+type = "email"
+"""
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_no_value_from_the_key_contract(kind: str, project: Path, moto_server: MotoServer) -> None:
+    # Every canary breaks a rule, on both sides: each violation is named, never shown.
+    write_config(project, kind, CONTRACT)
+    (project / ".env").write_text(env_text(LOCAL))
+    Remote(kind, moto_server.url).seed(REMOTE)
+    outputs = []
+    for args in (
+        ["check", "--source", "both"],
+        ["check", "--source", "remote", "--debug"],
+        ["push", "--force", "--debug"],  # refused by the contract
+        ["pull", "--force", "--dry-run"],  # warned about
+    ):
+        for fmt in ("table", "json"):
+            result = secretsync(project, *args, "--format", fmt)
+            assert result.returncode == (0 if args[0] == "pull" else 1), (args, result.stderr)
+            if fmt == "json":
+                validated(result.stdout)
+            outputs.append((args, result.stdout + result.stderr))
+    for args in (["example"], ["example", "--check"], ["example", "--debug"]):
+        result = secretsync(project, *args)
+        assert result.returncode == 0, (args, result.stderr)
+        outputs.append((args, result.stdout + result.stderr))
+    assert leaks((project / ".env.example").read_text(), CANARIES) == set()
+    for args, output in outputs:
+        assert "API_KEY" in output or args[0] == "example"
+        assert leaks(output, CANARIES) == set(), args

@@ -235,18 +235,27 @@ def test_the_settings_table_is_every_setting_of_the_schema() -> None:
     for setting, _, _ in table(page("reference/configuration.md"), "| setting | meaning |"):
         names = re.findall(r"`([^`]+)`", setting)
         section = re.match(r"\[(\w+)\] ", names[0])
-        if names[0] == "[environments.NAME]":
-            documented.add("environments")
+        if names[0] in ("[environments.NAME]", "[keys.NAME]"):
+            documented.add(names[0][1:].split(".")[0])
         elif section:
             first = names[0][section.end() :]
             documented |= {f"{section.group(1)}.{name}" for name in [first, *names[1:]]}
         else:
             assert "(top level)" in setting, setting
             documented |= set(names)
-    schema = {*TOP_LEVEL, "environments"} | {
+    schema = {*TOP_LEVEL, "environments", "keys"} | {
         f"{section}.{name}" for section, keys in TABLES.items() for name in keys
     }
     assert documented == schema
+
+
+def test_the_rule_settings_table_is_every_setting_of_a_rule() -> None:
+    from secretsync_hooks.config.contract import FIELDS, TYPES
+
+    rows = table(page("reference/configuration.md"), "| rule setting | meaning |")
+    assert sorted(re.findall(r"`([^`]+)`", row[0])[0] for row in rows) == sorted(FIELDS)
+    kinds = {row[0]: row[1] for row in rows}["`type`"]
+    assert [kind for kind in TYPES if f"`{kind}`" not in kinds] == []
 
 
 def test_the_timeouts_table_gives_the_defaults_the_code_uses() -> None:
@@ -437,6 +446,16 @@ def test_the_demo_does_what_the_readme_says() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     shown = [line for line in result.stdout.splitlines() if line.startswith("$ secretsync")]
     assert shown[:3] == ["$ secretsync status", "$ secretsync push", "$ secretsync diff"]
-    assert "$ secretsync pull --force" in shown
+    # Then pull and push settle both sides without --force; a conflict refuses a push, and
+    # pull --force resolves it: in that order.
+    story = [
+        "$ secretsync pull",
+        "$ secretsync push",
+        "$ secretsync push",
+        "$ secretsync pull --force",
+    ]
+    rest = iter(shown[3:])
+    assert all(step in rest for step in story), shown
     assert "moto server standing in for AWS at http://127.0.0.1:" in result.stdout
     assert "remote-modified" in result.stdout  # who changed what
+    assert "secretsync: refused: conflict: " in result.stdout + result.stderr

@@ -62,13 +62,16 @@ def test_manifest_is_valid_and_shaped_as_documented() -> None:
         "secretsync-check-push",
         "secretsync-forbid-env",
         "secretsync-scan",
+        "secretsync-example",
     }
     for hook in MANIFEST:
         assert hook["language"] == "python"
         assert hook["minimum_pre_commit_version"] == "3.2.0"
         assert hook["description"]
-    for hook_id in ("secretsync-check", "secretsync-check-push"):
+    for hook_id in ("secretsync-check", "secretsync-check-push", "secretsync-example"):
         assert hooks[hook_id]["always_run"] is True
+        assert hooks[hook_id]["pass_filenames"] is False
+    for hook_id in ("secretsync-check", "secretsync-check-push"):
         assert hooks[hook_id]["pass_filenames"] is False
         assert hooks[hook_id]["require_serial"] is True
     assert hooks["secretsync-check"]["stages"] == ["pre-commit"]

@@ -61,6 +61,7 @@ def test_golden_json_document(workspace_files: Path) -> None:
         "warnings": [],
         "base": None,
         "two_way_reason": None,
+        "local_keys": [],
         "in_sync": False,
         "keys_only": False,
         "three_way": False,

@@ -133,6 +133,46 @@ def test_on_error_warn_does_not_hide_real_drift_or_bad_data(
     assert check_main(["--on-error", "warn"]) == 2
 
 
+CONTRACT = '[keys.PORT]\ntype = "int"\n[keys.LEVEL]\nchoices = ["debug", "info"]\n'
+
+
+def test_a_env_in_sync_that_breaks_the_key_contract_fails_said_apart_from_drift(
+    project: Path, aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_config(project, "secrets_manager", CONTRACT)
+    values = {"PORT": "Pr7Ts4Zq", "LEVEL": "Lv2Xn8Wq", "A": "1"}
+    (project / ".env").write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    Remote("secrets_manager").seed(values)
+    assert check_main([]) == 1
+    out = capsys.readouterr().out
+    assert out == (
+        "secretsync: .env matches secret myapp/production (3 keys)\n"
+        "secretsync: .env breaks the key contract of .secretsync.toml:\n"
+        "  PORT   not an int\n"
+        "  LEVEL  not one of debug, info\n"
+        "Fix the values in .env, or the rules ([keys.NAME]); `secretsync check` lists every "
+        "rule.\n"
+        "To go ahead anyway: SKIP=secretsync-check git commit ...\n"
+    )
+    assert check_push_main([]) == 1
+    assert "SKIP=secretsync-check-push git push ..." in capsys.readouterr().out
+    # A key-names check of an example file has placeholders, not values: no contract.
+    assert check_main(["--keys-only"]) == 0
+
+
+def test_the_contract_is_checked_even_when_aws_cannot_be_asked(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_config(project, "secrets_manager", CONTRACT)
+    (project / ".env").write_text("PORT=eighty\n")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert check_main(["--on-error", "warn"]) == 1  # AWS's failure waived; the contract not
+    out = capsys.readouterr().out
+    assert "not checked (--on-error warn)" in out
+    assert "  PORT  not an int" in out and "eighty" not in out
+
+
 @pytest.mark.parametrize(
     ("names", "blocked"),
     [

@@ -109,6 +109,7 @@ def test_three_way_push_and_pull(remote: Remote) -> None:
     assert planned["dry_run"] is True and planned["applied"] is None
     refused = document("push", code=1)  # the conflict needs --force: one document, no error's
     assert refused["refused"] is True and refused["plan"]["update"]
+    assert refused["dry_run"] is False  # refused, not asked for a dry run
     assert "DB_URL" in document("pull", "--dry-run", code=0)["plan"]["update"]
     pushed = document("push", "--force", code=0)
     assert {"LOG_LEVEL", "TOKEN"} <= set(pushed["applied"]["update"])
@@ -159,6 +160,7 @@ def test_history_and_rollback(remote: Remote, kind: str) -> None:
     assert dry["dry_run"] is True and sorted(dry["restored"]) == ["LOG_LEVEL", "TOKEN"]
     refused = document("rollback", "--to", to, code=1)  # no --force, no terminal
     assert refused["refused"] is True and refused["applied"] is False
+    assert refused["dry_run"] is False
     done = document("rollback", "--to", to, "--force", code=0)
     assert done["applied"] is True and remote.values() == VALUES
 
@@ -187,6 +189,7 @@ def test_compare_and_promote(kind: str, project: Path, aws: None) -> None:
     assert dry["added"] == ["NEW"] and dry["version"] is None
     refused = document("promote", "--from", "staging", "--to", "prod", "API", code=1)
     assert refused["refused"] is True and refused["needs_force"] == ["API"]
+    assert refused["dry_run"] is False
     done = document("promote", "--from", "staging", "--to", "prod", "--missing", code=0)
     assert done["added"] == ["NEW"] and done["dry_run"] is False
 

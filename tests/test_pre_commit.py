@@ -137,6 +137,31 @@ def test_try_repo_check(app: Path, hooks_repo: tuple[Path, str], moto_server: Mo
     assert check().returncode == 0
 
 
+def test_try_repo_example_keeps_the_example_file_up_to_date(
+    app: Path, hooks_repo: tuple[Path, str]
+) -> None:
+    repo, _ = hooks_repo
+    config = app / ".secretsync.toml"
+    config.write_text('[keys.PORT]\ntype = "int"\nexample = "8080"\n' + config.read_text())
+
+    def example() -> subprocess.CompletedProcess[str]:
+        return pre_commit(app, "try-repo", str(repo), "secretsync-example", "--all-files")
+
+    missing = example()
+    assert missing.returncode == 1, missing.stdout + missing.stderr
+    assert "is not what `secretsync example` would write (3 keys)" in missing.stdout
+    assert not (app / ".env.example").exists()  # the hook writes nothing
+    made = subprocess.run(
+        [sys.executable, "-m", "secretsync_hooks", "example"], cwd=app, check=False
+    )
+    assert made.returncode == 0
+    assert example().returncode == 0
+    (app / ".env").write_text("A=1\nB=2\nNEW=Nw4Vx8Lq2Zt\n")  # a key added, unstaged
+    stale = example()
+    assert stale.returncode == 1
+    assert "Nw4Vx8Lq2Zt" not in stale.stdout + stale.stderr
+
+
 def test_installed_hooks_guard_commit_and_push(
     app: Path, hooks_repo: tuple[Path, str], moto_server: MotoServer, tmp_path: Path
 ) -> None:

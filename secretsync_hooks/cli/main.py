@@ -16,7 +16,15 @@ from typing import Any, TypeVar
 import click
 
 from secretsync_hooks import __version__
-from secretsync_hooks.cli.commands import config, environments, guard, sync, timeline, use
+from secretsync_hooks.cli.commands import (
+    config,
+    environments,
+    guard,
+    keys,
+    sync,
+    timeline,
+    use,
+)
 from secretsync_hooks.cli.context import GLOBAL, Options
 from secretsync_hooks.error_handler import guarded
 from secretsync_hooks.errors import ExitCode, SecretSyncError
@@ -118,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(cli.main(argv, "secretsync", standalone_mode=False))
 
 
-for group in (sync, use, guard, environments, timeline, config):
+for group in (sync, keys, use, guard, environments, timeline, config):
     group.register(cli)
 
 __all__ = ["cli", "main"]

@@ -70,6 +70,9 @@ def validate(raw: Mapping[str, Any], path: Path) -> list[str]:
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [environments.{text.shown(name)}] must be a table")
         _check_table(table, path, f"environments.{name}.", warnings, allow_environments=False)
+    from secretsync_hooks.config.contract import check_tables
+
+    check_tables(raw, path)
     return warnings
 
 
@@ -81,7 +84,7 @@ def _check_table(
     *,
     allow_environments: bool,
 ) -> None:
-    known: dict[str, type] = {**TOP_LEVEL, **dict.fromkeys(TABLES, dict)}
+    known: dict[str, type] = {**TOP_LEVEL, **dict.fromkeys(TABLES, dict), "keys": dict}
     if allow_environments:
         known["environments"] = dict
     for key, value in table.items():
@@ -91,6 +94,12 @@ def _check_table(
         elif key == "environments":
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [environments] must be a table of tables")
+        elif key == "keys":
+            # the key contract: each rule's settings are checked by config.contract
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(
+                    f"{path}: [{where}] must hold one table per key, like [{where}.PORT]"
+                )
         elif key in TABLES:
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [{where}] must be a table, not {_type_name(value)}")

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Literal, NamedTuple
 
 from secretsync_hooks import text
+from secretsync_hooks.config.contract import Contract, load_contract
 from secretsync_hooks.config.schema import TABLES, lookalikes, read_config_file, validate
 from secretsync_hooks.errors import ConfigError
 from secretsync_hooks.local import trust
@@ -115,6 +116,8 @@ class Config(NamedTuple):
     configured_region: str | None = None
     # Keys ``run --strict`` requires (``required_keys``); empty: those of the .env.example.
     required_keys: tuple[str, ...] = ()
+    # The key contract: [keys.NAME] rules (required, type, choices, pattern, local ...).
+    contract: Contract = Contract()
     # [scan]: values shorter than this are not looked for; paths (globs) not scanned.
     scan_min_length: int = DEFAULT_SCAN_MIN_LENGTH
     scan_exclude: tuple[str, ...] = ()
@@ -197,6 +200,7 @@ def load_config(
     if plain:
         _check_plain_keys(path, plain[0])
     required = layers.get(None, "required_keys")
+    contract = load_contract(raw, layers.layer, path, required[0] if required else ())
     return Config(
         path=path,
         environment=layers.name,
@@ -210,7 +214,8 @@ def load_config(
         warnings=tuple(warnings),
         ambient_profile=ambient,
         configured_region=configured,
-        required_keys=tuple(required[0]) if required else (),
+        required_keys=tuple(contract.required()),
+        contract=contract,
         scan_min_length=_min_length(layers),
         scan_exclude=_scan_exclude(layers),
     )

@@ -83,7 +83,9 @@ def _check(argv: Sequence[str] | None, hook_id: str, git_command: str) -> int:
 
     seconds = args.timeout or deadline_for(HOOK_DEADLINE)
     results = check_targets(found, settings, REDACTOR, keys_only=args.keys_only, seconds=seconds)
-    return max(_report(result, args, skip) for result in results)
+    return max(
+        max(_report(result, args, skip), _contract(result, args, skip)) for result in results
+    )
 
 
 def _report(result: Checked, args: argparse.Namespace, skip: str) -> int:
@@ -135,6 +137,32 @@ def _verdict(
         say(render_in_sync(workspace, comparison, label))
         return int(ExitCode.OK)
     say(render_drift(workspace, comparison, label, _target_args(target, args), skip=skip))
+    return int(ExitCode.DRIFT)
+
+
+def _contract(result: Checked, args: argparse.Namespace, skip: str) -> int:
+    """The .env against the key contract, said apart from drift, with no AWS call: whether
+    AWS answered or not.  (A key-names-only check of an example file has placeholders, not
+    values, to check; a .env that cannot be read is the check's own error.)"""
+    from secretsync_hooks.local.env_file import EnvFile
+    from secretsync_hooks.render.hook import render_broken
+
+    config = result.config
+    if args.keys_only or config is None or not config.contract:
+        return int(ExitCode.OK)
+    if result.workspace is not None:
+        values = result.workspace.local.values()
+    else:
+        try:
+            values = EnvFile.load(config.env_file, missing_ok=True).values()
+        except SecretSyncError:
+            return int(ExitCode.OK)
+        REDACTOR.register(values.values())
+    broken = config.contract.check(values)
+    if not broken:
+        return int(ExitCode.OK)
+    target = result.target
+    say(render_broken(config, broken, target.label, _target_args(target, args), skip=skip))
     return int(ExitCode.DRIFT)
 
 

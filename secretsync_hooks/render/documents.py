@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from secretsync_hooks.error_handler import RERUN, own_words
-from secretsync_hooks.errors import SecretSyncError
+from secretsync_hooks.errors import ContractBroken, SecretSyncError
 from secretsync_hooks.models import Action
 
 if TYPE_CHECKING:
     from secretsync_hooks.config.settings import Config
     from secretsync_hooks.guard.scan import Result
+    from secretsync_hooks.keys.check import Checked
     from secretsync_hooks.masking import ValuePolicy
     from secretsync_hooks.remote.base import ApplyResult, Revision
     from secretsync_hooks.sync.differ import Comparison
@@ -45,6 +46,7 @@ SCHEMAS = {
     "scan": 1,
     "targets": 1,
     "error": 1,
+    "check": 1,
 }
 # The commands whose --format json prints one of these (export's prints the values).
 COMMANDS = tuple(name for name in SCHEMAS if name not in ("targets", "error"))
@@ -98,6 +100,7 @@ def header(workspace: Workspace, command: str) -> dict[str, Any]:
         "warnings": [*config.warnings, *workspace.warnings],
         "base": _base(workspace),
         "two_way_reason": workspace.two_way_reason,
+        "local_keys": workspace.left_out(),
     }
 
 
@@ -246,7 +249,8 @@ def rollback_document(
         **_where(planned.config),
         "to": rollback.to,
         "created": _when(rollback.created),
-        "dry_run": dry_run,
+        # a refusal shows the plan as a dry run would, but the user asked for no dry run
+        "dry_run": dry_run and not refused,
         "refused": refused,
         "applied": result is not None and bool(result.applied),
         "added": changes["add"],
@@ -302,7 +306,7 @@ def promote_document(
         **_start("promote"),
         "from": _side(src),
         "to": _side(dst),
-        "dry_run": dry_run,
+        "dry_run": dry_run and not refused,  # as rollback's
         "refused": refused,
         "added": plan.added,
         "overwritten": plan.overwritten,
@@ -350,8 +354,32 @@ def error_document(
     else:
         kind, message = "unexpected", f"unexpected error: {type(exc).__name__}"
         hint = RERUN
+    error: dict[str, Any] = {"kind": kind, "message": message, "hint": hint}
+    violations = getattr(exc, "violations", None)
+    if isinstance(exc, ContractBroken) and violations:
+        error["violations"] = [{"key": v.key, "rule": v.rule} for v in violations]
+    return {**_start("error", command), "error": error, "exit_code": exit_code}
+
+
+# -- check ----------------------------------------------------------------------------------------
+
+
+def check_document(config: Config, sides: list[Checked]) -> dict[str, Any]:
+    """``check --format json``: each side checked against the key contract; key and rule
+    for each violation, never a value."""
     return {
-        **_start("error", command),
-        "error": {"kind": kind, "message": message, "hint": hint},
-        "exit_code": exit_code,
+        **_start("check"),
+        "config": str(config.path),
+        **_where(config),
+        "rules": len(config.contract.rules),
+        "holds": not any(side.violations for side in sides),
+        "sides": [
+            {
+                "side": side.side,
+                "where": side.where,
+                "keys": side.keys,
+                "violations": [{"key": v.key, "rule": v.rule} for v in side.violations],
+            }
+            for side in sides
+        ],
     }

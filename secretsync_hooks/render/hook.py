@@ -9,12 +9,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from secretsync_hooks import text
+from secretsync_hooks.config.contract import Violation
+from secretsync_hooks.config.settings import Config
 from secretsync_hooks.render.hints import fix_commands
 from secretsync_hooks.render.states import STATES
 from secretsync_hooks.sync.differ import Comparison
 from secretsync_hooks.sync.workspace import Workspace
 
 MAX_LISTED = 8  # keys listed per environment before "... and N more"
+
+
+def render_broken(
+    config: Config, broken: Sequence[Violation], label: str, args: Sequence[str], *, skip: str
+) -> str:
+    """The .env's values that break the key contract: each key and its rule, never a value."""
+    from secretsync_hooks.render.phrases import with_args
+
+    lines = [
+        f"secretsync: {label}{config.env_file.name} breaks the key contract of {config.path.name}:"
+    ]
+    width = max(len(text.shown(v.key)) for v in broken)
+    for violation in broken[:MAX_LISTED]:
+        lines.append(f"  {text.shown(violation.key):<{width}}  {violation.rule}")
+    if len(broken) > MAX_LISTED:
+        lines.append(f"  ... and {len(broken) - MAX_LISTED} more")
+    lines.append(
+        with_args(
+            f"Fix the values in {config.env_file.name}, or the rules ([keys.NAME]); "
+            "`secretsync check` lists every rule.",
+            args,
+        )
+    )
+    lines.append(f"To go ahead anyway: {skip}")
+    return "\n".join(lines)
 
 
 def render_in_sync(workspace: Workspace, comparison: Comparison, label: str) -> str:

@@ -136,6 +136,8 @@ def render_comparison(
     if comparison.differing or verbose:
         output.table(comparison_table(output, comparison, policy, everything=verbose))
     output.line(summary_line(comparison))
+    if left_out := workspace.left_out():
+        output.line(_left_out(left_out))
     _hints(output, workspace, comparison, args)
 
 
@@ -152,6 +154,8 @@ def render_status(
         return
     rows = settings_rows(workspace.config)
     rows.append(("env keys", _env_keys(workspace)))
+    if left_out := workspace.left_out():
+        rows.append(("local keys", _left_out(left_out)))
     rows.append(("remote", _remote(workspace)))
     if ignored:
         more = f", ... ({len(ignored)} in all)" if len(ignored) > 5 else ""
@@ -280,6 +284,11 @@ def _held_back_hint(workspace: Workspace, outcome: SyncOutcome, args: Sequence[s
         )
     them = text.agree(len(outcome.held_back), "it", "them")
     return f"{keys}: not in {name}; {command('push --prune', args)} would delete {them} in AWS."
+
+
+def _left_out(keys: list[str]) -> str:
+    shown = text.keys(keys[:5]) + (f", ... ({len(keys)} in all)" if len(keys) > 5 else "")
+    return f"{text.count(len(keys), 'local key')} left out (local = true): {shown}."
 
 
 def render_warnings(output: Output, warnings: list[str]) -> None:

@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from secretsync_hooks import interrupts, text
+from secretsync_hooks.config.contract import Violation
 from secretsync_hooks.config.settings import Config
 from secretsync_hooks.errors import (
+    ContractBroken,
     Declined,
     EnvFileError,
     NeedsConsent,
@@ -94,12 +96,19 @@ def prepare(
     comparison = workspace.compare()
     if direction is Direction.PUSH:
         planned = plan_push(comparison, prune=prune, force=force)
+        _hold_to_contract(workspace, planned)
         workspace.backend.validate(planned, workspace.snapshot)
         workspace.note(workspace.backend.warnings)
     else:
         if not workspace.snapshot.exists:
             raise NothingToPull(f"{workspace.remote_name} does not exist yet; nothing to pull")
         planned = plan_pull(comparison, prune=prune)
+        workspace.note(
+            [
+                f"AWS holds a value that breaks the key contract: {violation}"
+                for violation in broken_by(workspace.config, planned, workspace.local_values())
+            ]
+        )
     log.debug(
         "%s plan: %s", direction.value, text.keys(f"{o.action.value} {o.key}" for o in planned.ops)
     )
@@ -124,6 +133,28 @@ def prepare(
         reasons=refusal(workspace, comparison, planned),
         retag=retag,
     )
+
+
+def broken_by(config: Config, plan: SyncPlan, before: Mapping[str, str]) -> list[Violation]:
+    """What the keys ``plan`` writes or deletes would break of ``config``'s key contract,
+    applied to the side that holds ``before``."""
+    touched = [op.key for op in plan.ops]
+    remote = plan.direction is Direction.PUSH
+    return config.contract.check(plan.applied_to(before), keys=touched, remote=remote)
+
+
+def _hold_to_contract(workspace: Workspace, plan: SyncPlan) -> None:
+    """Refuse (exit 1, nothing written, even with --force) a push of values that break the
+    key contract, or of the deletion of a required key."""
+    violations = broken_by(workspace.config, plan, workspace.remote_values())
+    if violations:
+        raise ContractBroken(
+            f"push would publish to {workspace.remote_name} values",
+            violations,
+            hint=f"Fix them in {workspace.config.env_file.name} (`secretsync check` lists every "
+            f"rule), or the rule in {workspace.config.path.name}; --force does not override "
+            "the contract.",
+        )
 
 
 def require_consent(outcome: SyncOutcome, *, force: bool, confirm: Confirm | None) -> None:

@@ -3,12 +3,12 @@ shown), and promote keys from one to the other through the push engine."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from secretsync_hooks import text
 from secretsync_hooks.config.settings import Config
-from secretsync_hooks.errors import RemoteError, SecretSyncError
+from secretsync_hooks.errors import ContractBroken, RemoteError, SecretSyncError
 from secretsync_hooks.models import Action, Direction, KeyOp, SyncPlan
 from secretsync_hooks.redact import Redactor
 from secretsync_hooks.remote.backends import AwsSession
@@ -96,16 +96,26 @@ def promotion(
     *,
     missing: bool = False,
     force: bool = False,
+    local: Callable[[str], bool] = lambda key: False,
 ) -> Promotion:
     """The keys to copy: ``keys`` (each must be in ``source``), and with ``missing`` every
     key of ``source`` that ``target`` lacks.  A key ``target`` holds with another value is
-    overwritten only with ``force``; otherwise it is left out and named."""
+    overwritten only with ``force``; otherwise it is left out and named.  A key the key
+    contract keeps ``local`` is never promoted: named, it is refused; with ``missing``, left
+    out."""
     absent = [k for k in keys if k not in source]
     if absent:
         raise SecretSyncError(f"not in the source environment: {text.keys(absent)}")
     if not keys and not missing:
         raise SecretSyncError("name the keys to promote, or pass --missing")
-    chosen = list(dict.fromkeys([*keys, *(k for k in source if missing and k not in target)]))
+    kept = [k for k in keys if local(k)]
+    if kept:
+        raise SecretSyncError(
+            f"{text.keys(kept)}: local (a `local = true` rule of the key contract), never promoted",
+            hint="Leave them out, or change the rule.",
+        )
+    extra = [k for k in source if missing and k not in target and not local(k)]
+    chosen = list(dict.fromkeys([*keys, *extra]))
     ops: list[KeyOp] = []
     overwrites: list[str] = []
     unchanged: list[str] = []
@@ -119,3 +129,18 @@ def promotion(
             if force:
                 ops.append(KeyOp(key, Action.UPDATE, source[key]))
     return Promotion(SyncPlan(Direction.PUSH, tuple(ops)), tuple(overwrites), tuple(unchanged))
+
+
+def hold_to_contract(dst: Side, chosen: Promotion) -> None:
+    """Refuse (exit 1, even with --force) a promotion of values that break the target's key
+    contract; ``chosen`` with every overwrite in it, consent or not."""
+    ops = chosen.plan.ops
+    after = chosen.plan.applied_to(dst.values)
+    violations = dst.config.contract.check(after, keys=[op.key for op in ops], remote=True)
+    if violations:
+        raise ContractBroken(
+            f"promote would publish to {dst.name} ({dst.config.remote_name}) values",
+            violations,
+            hint=f"Fix them in {dst.name} first, or the rules ([keys.NAME]) of "
+            f"{dst.config.path.name}; --force does not override the contract.",
+        )

@@ -53,7 +53,7 @@ def destination(workspace: Workspace, direction: Direction) -> str:
 
 def _mass_change(workspace: Workspace, plan: SyncPlan) -> Reason | None:
     pushing = plan.direction is Direction.PUSH
-    total = len(workspace.snapshot.values) if pushing else len(workspace.local.keys())
+    total = len(workspace.remote_values()) if pushing else len(workspace.local_values())
     counts = {"overwrite": len(plan.of(Action.UPDATE)), "delete": len(plan.of(Action.DELETE))}
     if not is_mass(sum(counts.values()), total):
         return None

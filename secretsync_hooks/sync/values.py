@@ -69,20 +69,22 @@ def _remote(
 
 
 def required_keys(config: Config) -> tuple[tuple[str, ...], str]:
-    """The keys ``--strict`` requires, and where that list comes from: ``required_keys`` in
-    the config, else the keys of the example file beside the .env (``.env.example``)."""
+    """The keys ``--strict`` requires, and where that list comes from: the config's required
+    keys (``required = true`` rules and ``required_keys``), else the keys of the example file
+    beside the .env (``.env.example``)."""
     from secretsync_hooks.local.env_file import EnvFile
 
     if config.required_keys:
-        return config.required_keys, f"required_keys in {config.path}"
+        return config.required_keys, f"required in {config.path}"
     for example in example_files(config.env_file):
         if example.is_file():
             return tuple(EnvFile.load(example).keys()), str(example)
     names = " or ".join(p.name for p in example_files(config.env_file))
     raise ConfigError(
-        f"--strict needs the list of required keys: no required_keys in {config.path} and no "
+        f"--strict needs the list of required keys: none required in {config.path} and no "
         f"{names} beside {config.env_file}",
-        hint='Add required_keys = ["KEY", ...] to the config, or commit a .env.example.',
+        hint="Mark them in the config ([keys.NAME] required = true, or required_keys = "
+        '["KEY", ...]), or commit a .env.example (`secretsync example` writes one).',
     )
 
 
@@ -103,5 +105,11 @@ def check_required(config: Config, values: dict[str, str], consequence: str) -> 
         raise SecretSyncError(
             f"{text.count(len(absent), 'required key')} missing ({where}): "
             f"{text.keys(absent)}; {consequence}",
-            hint="Add them where the values live (secretsync push), or fix the list.",
+            hint="Add them where the values live (`secretsync push`), or "
+            + (
+                f"make them not required ([keys.NAME] required, required_keys) in "
+                f"{config.path.name}."
+                if config.required_keys
+                else f"drop them from {Path(where).name}."
+            ),
         )

@@ -51,8 +51,23 @@ class Workspace:
         return self.config.remote_name
 
     def keys(self) -> set[str]:
-        """Every key of both sides."""
-        return {*self.local.keys(), *self.snapshot.values}
+        """Every key of both sides (but the contract's local keys)."""
+        return {*self.local_values(), *self.remote_values()}
+
+    def local_values(self) -> dict[str, str]:
+        """The .env's values, but those of keys the contract keeps local."""
+        return _shared(self.config, self.local.values())
+
+    def remote_values(self) -> dict[str, str]:
+        """The remote's values, but those of keys the contract keeps local (put there before
+        the rule, or by someone else: never pulled, never drift)."""
+        return _shared(self.config, self.snapshot.values)
+
+    def left_out(self) -> list[str]:
+        """The local keys of either side, which no comparison counts."""
+        contract = self.config.contract
+        every = {*self.local.keys(), *self.snapshot.values}
+        return sorted(key for key in every if contract.is_local(key))
 
     @property
     def paced_writes(self) -> bool:
@@ -62,7 +77,7 @@ class Workspace:
     def compare(self, *, keys_only: bool = False) -> Comparison:
         """Three-way against the last sync where it applies; two-way otherwise, and always
         for key sets."""
-        local, remote = self.local.values(), self.snapshot.values
+        local, remote = self.local_values(), self.remote_values()
         if self.last_sync is None or self.records is None or keys_only:
             return compare(local, remote, keys_only=keys_only)
         return compare_three_way(
@@ -77,6 +92,11 @@ class Workspace:
     def note(self, warnings: list[str]) -> None:
         """Add ``warnings`` not already noted."""
         self.warnings.extend(w for w in warnings if w not in self.warnings)
+
+
+def _shared(config: Config, values: Mapping[str, str]) -> dict[str, str]:
+    contract = config.contract
+    return {key: value for key, value in values.items() if not contract.is_local(key)}
 
 
 def open_workspace(
@@ -104,7 +124,7 @@ def open_workspace(
     workspace.note(warnings + backend.warnings + list(snapshot.warnings))
     if not keys_only:  # an example file's placeholders are not values to push
         # Said before a push is tried: what the remote could not hold of what it would send.
-        workspace.unholdable = backend.cannot_hold(local.values(), snapshot)
+        workspace.unholdable = backend.cannot_hold(_shared(config, local.values()), snapshot)
         workspace.note(workspace.unholdable)
     _attach_last_sync(workspace)
     return workspace
@@ -147,8 +167,10 @@ def _why_not(workspace: Workspace, last: LastSync) -> str | None:
     config, snapshot = workspace.config, workspace.snapshot
     if not workspace.local.existed:
         return f"{config.env_file} does not exist"
-    if not workspace.local.keys():
-        return f"{config.env_file} holds no keys"
+    if not workspace.local_values():
+        return f"{config.env_file} holds no keys" + (
+            " but local ones" if workspace.local.keys() else ""
+        )
     if not snapshot.exists:
         return f"{workspace.remote_name} does not exist in {config.region}"
     if last.identity is not None and snapshot.identity not in (None, last.identity):
@@ -172,6 +194,7 @@ def record(
     records = workspace.records
     if records is None:
         return
+    local, remote = _shared(workspace.config, local), _shared(workspace.config, remote)
     try:
         _record(records, workspace, local, remote, result)
     except (OSError, EnvFileError, LastSyncError, ValueError) as exc:

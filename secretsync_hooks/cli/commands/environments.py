@@ -3,7 +3,7 @@ other.  Neither touches a .env or a record of the last sync."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -122,28 +122,27 @@ def promote(
     validation and compare-and-swap as push. A key the target holds with another value is
     overwritten only with --force (or a yes at the prompt). Values are never shown.
     """
-    from secretsync_hooks.sync.environments import promotion, require_exists
+    from secretsync_hooks.sync.environments import (
+        hold_to_contract,
+        promotion,
+        require_exists,
+    )
 
     src, dst = _side(opts, source), _side(opts, target)
     require_exists(src)
-    plan = promotion(src.values, dst.values, keys, missing=missing, force=force)
-    if plan.overwrites and not force:
-        if not dry_run and _confirm(opts, dst, plan):
-            plan = promotion(src.values, dst.values, keys, missing=missing, force=True)
-        elif not dry_run:
-            _render_promotion(opts, src, dst, plan, dry_run=True, refused=True)
-            refusal = NeedsConsent(
-                f"promote would overwrite {text.keys(plan.overwrites)} in {target} (values differ)",
-                "promote",
-            )
-            args = opts.target_args()
-            which = ["--missing"] if missing else list(keys)
-            again = command("promote", ["--from", source, "--to", target, *args, *which, "--force"])
-            refusal.hint = (
-                f"{command('compare', [source, target, *args])} lists every key first; "
-                f"{again} overwrites {text.agree(len(plan.overwrites), 'it', 'them')}."
-            )
-            raise refusal
+
+    def local(key: str) -> bool:
+        return src.config.contract.is_local(key) or dst.config.contract.is_local(key)
+
+    def planned(forced: bool) -> Promotion:
+        return promotion(src.values, dst.values, keys, missing=missing, force=forced, local=local)
+
+    plan = planned(force)
+    hold_to_contract(dst, planned(True))
+    if plan.overwrites and not force and not dry_run:
+        if not _confirm(opts, dst, plan):
+            _refuse_overwrites(opts, src, dst, plan, ["--missing"] if missing else list(keys))
+        plan = planned(True)
     if dry_run or plan.plan.is_empty:
         _render_promotion(opts, src, dst, plan, dry_run=dry_run)
         return int(ExitCode.OK)
@@ -162,6 +161,24 @@ def promote(
             click.echo(text.clean(f"secretsync: warning: {warning}"), err=True)
     _render_promotion(opts, src, dst, plan, dry_run=False, version=result.version)
     return int(ExitCode.OK)
+
+
+def _refuse_overwrites(
+    opts: Options, src: Side, dst: Side, plan: Promotion, which: list[str]
+) -> NoReturn:
+    """Overwrites promote may not make without consent: the plan shown, the way forward."""
+    _render_promotion(opts, src, dst, plan, dry_run=True, refused=True)
+    refusal = NeedsConsent(
+        f"promote would overwrite {text.keys(plan.overwrites)} in {dst.name} (values differ)",
+        "promote",
+    )
+    args = opts.target_args()
+    again = command("promote", ["--from", src.name, "--to", dst.name, *args, *which, "--force"])
+    refusal.hint = (
+        f"{command('compare', [src.name, dst.name, *args])} lists every key first; "
+        f"{again} overwrites {text.agree(len(plan.overwrites), 'it', 'them')}."
+    )
+    raise refusal
 
 
 def _untagged(opts: Options, dst: Side, target: str, exc: SecretSyncError) -> None:

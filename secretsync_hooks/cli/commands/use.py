@@ -21,8 +21,8 @@ from secretsync_hooks.use.encoders import FORMATS
 
 if TYPE_CHECKING:
     from secretsync_hooks.config.settings import Config
+    from secretsync_hooks.sync.destination import Destination
     from secretsync_hooks.sync.values import Values
-    from secretsync_hooks.use.destination import Destination
     from secretsync_hooks.use.encoders import Exported
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,8 +46,9 @@ USING = (*TARGET, SOURCE, options.TIMEOUT, options.DEBUG)
 _STRICT = click.option(
     "--strict",
     is_flag=True,
-    help="Refuse unless every required key is present: required_keys in the config, else the "
-    "keys of the .env.example beside the .env.",
+    help="Refuse unless every required key is present: those the config marks required "
+    "([keys.NAME] required = true, required_keys), else the keys of the .env.example beside "
+    "the .env.",
 )
 
 
@@ -298,7 +299,7 @@ def _checked(
     """The file to write, refused now (before anything is read) if it may not be written."""
     if destination is None:
         return None
-    from secretsync_hooks.use.destination import Destination
+    from secretsync_hooks.sync.destination import Destination
 
     target = Destination(config, destination, named, fmt)
     target.check()

@@ -1,5 +1,5 @@
-"""Where ``export --output`` may write: never over the ``.env`` or the config, never through
-a symbolic link.
+"""Where ``export --output`` and ``example --output`` may write: never over the ``.env`` or the
+config, never through a symbolic link.
 
 A file of values replaced through a link would land wherever the link leads (a repository
 can commit ``values.json -> ~/.bashrc``), and one appended to the ``.env`` would leave it
@@ -21,10 +21,15 @@ if TYPE_CHECKING:
 
 
 class Destination:
-    """The file export writes: ``named`` by ``--output`` or, for GitHub, ``$GITHUB_ENV``."""
+    """The file a command writes: ``named`` by ``--output`` or, for export's GitHub format,
+    ``$GITHUB_ENV``; ``writer``: the command (``export``, or ``example``, which writes
+    placeholders where export writes values)."""
 
-    def __init__(self, config: Config, path: str, named: str, fmt: str) -> None:
+    def __init__(
+        self, config: Config, path: str, named: str, fmt: str, writer: str = "export"
+    ) -> None:
         self.config = config
+        self.writer = writer
         # Checked and written as one and the same path: `link/../x` is taken as written
         # (`x`), never resolved through the link to somewhere the checks did not look.
         from secretsync_hooks.local.fs import as_written
@@ -39,8 +44,8 @@ class Destination:
         self._not_their_own_file()
         if self.path.is_symlink():
             raise SecretSyncError(
-                f"{self._shown} is a symbolic link; export never writes through one, and the "
-                "file it leads to was left as it was; nothing was written",
+                f"{self._shown} is a symbolic link; {self.writer} never writes through one, and "
+                "the file it leads to was left as it was; nothing was written",
                 hint="Remove the link, or name the file itself.",
             )
         self._stays_in_the_work_tree()
@@ -48,12 +53,18 @@ class Destination:
     def _not_their_own_file(self) -> None:
         if _same_file(self.path, self.config.path):
             raise SecretSyncError(
-                f"{self._shown} is the config file; export would replace it with values; "
+                f"{self._shown} is the config file; {self.writer} would replace it; "
                 "nothing was written",
                 hint="Name another file.",
             )
         if not any(_same_file(self.path, env_file) for env_file in self._env_files()):
             return
+        if self.writer == "example":
+            raise SecretSyncError(
+                f"{self._shown} is the .env file, which example would overwrite with "
+                "placeholders; nothing was written",
+                hint="Leave --output out: the example goes beside the .env, as .env.example.",
+            )
         if self.fmt == "github":
             raise SecretSyncError(
                 f"{self._shown} is the .env file; --format github would append blocks to it "
@@ -91,7 +102,7 @@ class Destination:
             raise SecretSyncError(
                 f"{self._shown} is inside the work tree {text.shown(str(tree))}, but a "
                 f"symbolic link takes it out, to {text.shown(str(real))}; nothing was written",
-                hint="Name the place itself if that is where the values should go.",
+                hint="Name the place itself if that is where the file should go.",
             )
 
 
