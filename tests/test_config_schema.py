@@ -1,4 +1,4 @@
-"""The JSON Schema of ``.secretsync.toml`` (``secretsync_hooks/config/secretsync-toml.schema.json``,
+"""The JSON Schema of ``.secretsync.toml`` (``secretsync_hooks/config/secretsync-config.schema.json``,
 for editors and CI): valid, shipped, naming exactly the settings secretsync reads, agreeing
 with secretsync on what it refuses, and every example config valid under it."""
 
@@ -27,7 +27,7 @@ else:  # pragma: no cover - Python 3.10
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA: dict[str, Any] = json.loads(
-    files("secretsync_hooks").joinpath("config/secretsync-toml.schema.json").read_text()
+    files("secretsync_hooks").joinpath("config/secretsync-config.schema.json").read_text()
 )
 VALIDATOR = Draft202012Validator(SCHEMA)
 EXAMPLES = sorted((ROOT / "examples").glob("*.secretsync.toml"))
@@ -37,10 +37,20 @@ def errors(text: str) -> list[str]:
     return [error.message for error in VALIDATOR.iter_errors(tomllib.loads(text))]
 
 
-def test_the_schema_is_valid_and_shipped_with_the_package() -> None:
+def test_the_schema_is_valid_and_shipped_with_the_package_and_the_docs() -> None:
     Draft202012Validator.check_schema(SCHEMA)
-    assert SCHEMA["$id"].endswith("/secretsync_hooks/config/secretsync-toml.schema.json")
-    assert '"config/secretsync-toml.schema.json"' in (ROOT / "pyproject.toml").read_text()
+    assert SCHEMA["$id"].endswith("/secretsync_hooks/config/secretsync-config.schema.json")
+    assert '"config/secretsync-config.schema.json"' in (ROOT / "pyproject.toml").read_text()
+    published = ROOT / "docs" / "schemas" / "secretsync-config.schema.json"
+    assert json.loads(published.read_text()) == SCHEMA  # the docs site serves the same file
+
+
+def test_an_unknown_setting_or_a_wrong_backend_type_is_invalid() -> None:
+    assert errors(CONFIG) == []
+    assert errors(CONFIG.replace("secrets_manager", "vault", 1)) != []
+    assert errors("colour = 1\n" + CONFIG) != []
+    assert errors(CONFIG + "timeout = 3\n") != []  # under [parameter_store]
+    assert errors('[environments.prod.backend]\nregoin = "x"\n' + CONFIG) != []
 
 
 def test_the_schema_names_exactly_the_settings_secretsync_reads() -> None:
