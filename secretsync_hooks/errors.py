@@ -111,9 +111,11 @@ class ContractBroken(RefusedError):
     """A push or a promote would publish values that break the key contract (``[keys.X]``
     rules); nothing was written.  No --force overrides it: the value or the rule is fixed."""
 
-    def __init__(self, what: str, violations: Sequence[object], *, hint: str) -> None:
+    def __init__(
+        self, what: str, violations: Sequence[object], *, hint: str, verb: str = "break"
+    ) -> None:
         listed = "; ".join(str(violation) for violation in violations)
-        super().__init__(f"{what} that break the key contract: {listed}; nothing was changed")
+        super().__init__(f"{what} that {verb} the key contract: {listed}; nothing was changed")
         self.hint = hint
         self.violations = tuple(violations)
 

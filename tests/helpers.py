@@ -293,17 +293,17 @@ def key_file() -> Path:
 
 
 def in_a_terminal(
-    cwd: Path, argv: list[str], answer: bytes, *, after: bytes = b"MFA code"
+    cwd: Path, argv: list[str], answer: bytes, *, after: bytes = b"MFA code", times: int = 1
 ) -> tuple[int, str]:
     """Run ``argv`` with a pseudo-terminal as its controlling terminal, as stdin and stdout;
-    type ``answer`` once it prints ``after`` (a prompt)."""
+    type ``answer`` each time it prints ``after`` (a prompt), ``times`` times at most."""
     assert PROCESSES, "a test that starts the installed programs asks for the `processes` fixture"
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
         os.chdir(cwd)
         os.execv(argv[0], argv)  # noqa: S606 - the installed program, no shell
     output = b""
-    answered = False
+    answered = 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], 1)
@@ -316,9 +316,9 @@ def in_a_terminal(
         if not chunk:
             break
         output += chunk
-        if not answered and after in output:
+        if answered < times and output.count(after) > answered:
             os.write(fd, answer)
-            answered = True
+            answered += 1
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
 

@@ -24,8 +24,21 @@ ALLOWED: dict[str, set[str]] = {
     "timeline": {BASICS, "local", "config", "remote", "sync"},
     "guard": {BASICS, "local", "config", "remote", "sync"},
     "keys": {BASICS, "local", "config", "remote", "sync"},
+    "imports": {BASICS, "local", "config", "remote", "sync"},
+    "setup": {BASICS, "local", "config", "remote", "sync"},
     "use": {BASICS, "local", "config", "remote", "sync", "guard"},
-    "render": {BASICS, "local", "config", "remote", "sync", "timeline", "guard", "keys", "use"},
+    "render": {
+        BASICS,
+        "local",
+        "config",
+        "remote",
+        "sync",
+        "timeline",
+        "guard",
+        "keys",
+        "imports",
+        "use",
+    },
     "cli": {
         BASICS,
         "local",
@@ -35,6 +48,8 @@ ALLOWED: dict[str, set[str]] = {
         "timeline",
         "guard",
         "keys",
+        "imports",
+        "setup",
         "use",
         "render",
     },
@@ -47,6 +62,7 @@ ALLOWED: dict[str, set[str]] = {
         "timeline",
         "guard",
         "keys",
+        "imports",
         "use",
         "render",
     },
@@ -316,7 +332,8 @@ def _private(name: str) -> bool:
 def test_the_package_is_laid_out_by_concern() -> None:
     """At most 12 modules at the top; subpackage ``__init__`` files empty (importing a
     subpackage runs nothing); no file over 500 lines, in the package or the benchmarks."""
-    assert len(list(PACKAGE.glob("*.py"))) <= 12
+    # _version.py is written by setuptools-scm at every install (gitignored), not by us.
+    assert len([p for p in PACKAGE.glob("*.py") if p.name != "_version.py"]) <= 12
     assert [p for p in PACKAGE.rglob("__init__.py") if p.parent != PACKAGE and p.read_text()] == []
     files = [*PACKAGE.rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py")]
     long = [p.name for p in files if len(p.read_text().splitlines()) > 500]

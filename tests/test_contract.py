@@ -101,6 +101,17 @@ def test_globs_apply_in_the_order_written_and_the_keys_own_rule_last() -> None:
     assert contract.named() == ["ADMIN_PORT"]
 
 
+def test_a_keys_own_rule_takes_it_out_of_a_local_glob() -> None:
+    contract = Contract((("DEV_*", {"local": True}), ("DEV_SHARED", {"local": False})))
+    assert contract.is_local("DEV_X") and not contract.is_local("DEV_SHARED")
+
+
+def test_a_violation_names_at_most_ten_choices() -> None:
+    rule = Rule("K", choices=tuple(f"c{i}" for i in range(60_000)))
+    (said,) = rule.broken_by("x")
+    assert said == "not one of c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, ... (60000 choices)"
+
+
 def test_local_keys_by_name_and_by_glob() -> None:
     contract = Contract((("DEV_*", {"local": True}), ("MINE", {"local": True}), ("X", {})))
     assert [k for k in ("DEV_A", "MINE", "X", "DEVX") if contract.is_local(k)] == ["DEV_A", "MINE"]
@@ -162,7 +173,16 @@ BAD_RULES = [
     ('[keys.A]\nrequired = "yes"\n', "[keys.A]: required must be true or false"),
     ("[keys.A]\ndescription = 3\n", "[keys.A]: description must be a string"),
     ('[keys.A]\ntype = "int"\nexample = "eighty"\n', "example breaks its own rule: not an int"),
-    ('required_keys = ["DEV_A"]\n[keys."DEV_*"]\nlocal = true\n', "required_keys names DEV_A"),
+    ('required_keys = ["DEV_A"]\n[keys."DEV_*"]\nlocal = true\n', "DEV_A is both local and"),
+    (
+        '[keys."DEV_*"]\nlocal = true\n[keys.DEV_X]\nrequired = true\n',
+        "DEV_X is both local and required (by its rules)",
+    ),
+    ('required_keys = ["DEV_*"]\n', "required_keys names 'DEV_*', which is not a key name"),
+    ('required_keys = ["A=B"]\n', "which is not a key name"),
+    ('required_keys = [""]\n', "which is not a key name"),
+    ('[keys." "]\ntype = "int"\n', "not a key name or a glob of key names"),
+    ('[keys."A=B"]\ntype = "int"\n', "not a key name or a glob of key names"),
     ("keys = 3\n", "keys"),
     ("[keys]\nA = 3\n", "keys"),
     ('[environments.prod.keys.A]\ntype = "integer"\n', "unknown type 'integer'"),

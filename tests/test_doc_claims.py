@@ -21,7 +21,6 @@ import click
 import pytest
 import yaml
 
-import secretsync_hooks
 from secretsync_hooks.cli.main import cli
 from secretsync_hooks.config.settings import Overrides, load_config
 from secretsync_hooks.use import launch
@@ -169,7 +168,8 @@ def test_where_os_name_is_not_posix_run_takes_the_child_path(
 
 def _a_fresh_venv(where: Path, dependencies: Path) -> Path:
     """A virtual environment with no secretsync in it; its dependencies come from this one
-    (through a .pth), so that installing secretsync needs no download but setuptools."""
+    (through a .pth), so that installing secretsync needs no download but its build
+    requirements (setuptools, setuptools-scm)."""
     venv.EnvBuilder(with_pip=False).create(where)
     python = where / "bin" / "python"
     site = subprocess.run(
@@ -198,7 +198,8 @@ def _dependencies(where: Path) -> Path:
 
 
 def _pip_install(python: Path, spec: str, cwd: Path) -> None:
-    # Build isolation, as a user's pip would: it takes setuptools from PyPI (or pip's cache).
+    # Build isolation, as a user's pip would: it takes setuptools and setuptools-scm from PyPI
+    # (or pip's cache).
     result = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps"]
         + ["--quiet", "--disable-pip-version-check", spec],
@@ -211,8 +212,9 @@ def _pip_install(python: Path, spec: str, cwd: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _runs(venv_dir: Path, cwd: Path) -> None:
-    """The installed programs start, from the new environment, with the package's data."""
+def _runs(venv_dir: Path, cwd: Path, commit: str) -> None:
+    """The installed programs start, from the new environment, with the package's data, and
+    say the version git gives ``commit``: a development version, as no tag names it."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     bin_ = venv_dir / "bin"
 
@@ -223,7 +225,8 @@ def _runs(venv_dir: Path, cwd: Path) -> None:
 
     version = run(str(bin_ / "secretsync"), "--version")
     assert version.returncode == 0, version.stderr
-    assert version.stdout == f"secretsync, version {secretsync_hooks.__version__}\n"
+    said = re.fullmatch(r"secretsync, version [\d.]+\.dev1\+g([0-9a-f]{7,})\n", version.stdout)
+    assert said and commit.startswith(said.group(1)), version.stdout
     for hook in ("secretsync-check", "secretsync-check-push", "secretsync-forbid-env"):
         shown = run(str(bin_ / hook), "--help")
         assert shown.returncode == 0 and shown.stdout.startswith(f"usage: {hook}"), shown
@@ -258,14 +261,14 @@ def test_the_install_commands_of_the_readme_install_a_working_secretsync(
     subprocess.run(["git", "clone", "-q", str(repo), str(checkout)], check=True, timeout=60)
     python = _a_fresh_venv(tmp_path / "from-checkout", dependencies)
     _pip_install(python, ".", checkout)
-    _runs(tmp_path / "from-checkout", tmp_path)
+    _runs(tmp_path / "from-checkout", tmp_path, sha)
 
     # The repository's URL at a pinned commit: github.com cannot be reached offline, so the
     # same form with a file:// URL, and pip where the README says pipx (pipx makes a fresh
     # virtual environment and runs this pip install in it; pipx is not a test dependency).
     python = _a_fresh_venv(tmp_path / "from-url", dependencies)
     _pip_install(python, f"git+file://{repo}@{sha}", tmp_path)
-    _runs(tmp_path / "from-url", tmp_path)
+    _runs(tmp_path / "from-url", tmp_path, sha)
 
 
 def test_the_runtime_dependencies_are_those_the_readme_names() -> None:

@@ -293,7 +293,7 @@ def test_run_merged_still_passes_local_keys_and_strict_requires_the_required(
     (project / ".env").write_text(env_text(DEV))
     code, out, err = secretsync(project, "export", "--source", "merged", "--strict")
     assert code == 2, err
-    assert "1 required key missing (required in " in err and "): API_TOKEN;" in err
+    assert "1 required key missing or empty (required in " in err and "): API_TOKEN;" in err
     code, out, err = secretsync(
         project, "export", "--source", "merged", "--format", "json", "--show-values"
     )
@@ -402,3 +402,120 @@ def test_example_writes_only_where_it_may(
     assert {path: path.read_bytes() for path in before} == before
     assert (project / ".secretsync.toml").read_bytes() == config
     assert [path.name for path in outside.iterdir()] == ["x"]
+
+
+# -- found by attacking the contract ------------------------------------------------------------
+
+
+def test_a_pattern_that_backtracks_is_stopped_with_several_targets_too(
+    project: Path, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secretsync_hooks.config import contract
+
+    monkeypatch.setattr(contract, "PATTERN_SECONDS", 0.2)
+    rule = '[keys.TOK]\npattern = "(a+)+"\nexample = "' + "a" * 40 + 'b"\n'
+    config = write_config(project, "secrets_manager", rule)
+    config.write_text(config.read_text() + ENVIRONMENTS)
+    (project / ".env").write_text("A=1\n")
+    for args in (["diff", "--all-envs"], ["status", "--all-envs"]):
+        code, out, err = secretsync(project, *args)
+        assert code == 2, (args, out, err)
+        assert "took more than 0.2 s to match its value" in out + err
+
+
+def test_marking_a_key_local_for_a_while_does_not_resurrect_it(
+    remote: Remote, project: Path
+) -> None:
+    (project / ".env").write_text(env_text({**GOOD, "B": "Bb3Kk9Ll"}))
+    remote.seed({**GOOD, "B": "Bb3Kk9Ll"})
+    assert secretsync(project, "diff")[0] == 0  # agreement recorded
+    config = project / ".secretsync.toml"
+    plain = config.read_text()
+    config.write_text(plain + "[keys.B]\nlocal = true\n")
+    code, _, err = secretsync(project, "pull", "--force")
+    assert code == 0, err  # B's record must survive this
+    remote.delete("B")  # a teammate deletes it meanwhile
+    config.write_text(plain)
+    code, out, _ = secretsync(project, "diff")
+    assert code == 1 and "remote-deleted" in out
+    assert secretsync(project, "push")[0] in (0, 1)
+    assert "B" not in remote.values()  # a plain push never puts back a deleted key
+
+
+def test_a_rule_cannot_write_a_key_into_the_example(project: Path, moto_server: MotoServer) -> None:
+    rules = (
+        '[keys.LEVEL]\nchoices = ["debug", "info\\nINJECTED=1"]\n'
+        '[keys.TOKEN]\npattern = "tok_.*|x\\nALSO=3"\ndescription = "a\\rB=2\\u2028C=3"\n'
+    )
+    write_config(project, "secrets_manager", rules)
+    (project / ".env").write_text("LEVEL=debug\n")
+    assert secretsync(project, "example")[0] == 0
+    import dotenv
+
+    parsed = dotenv.dotenv_values(project / ".env.example")
+    assert dict(parsed) == {"LEVEL": "", "TOKEN": ""}
+
+
+def test_strict_requires_a_value_not_an_empty_line(remote: Remote, project: Path) -> None:
+    (project / ".env").write_text("API_TOKEN=\nDATABASE_URL=postgres://h/db\n")
+    code, _, err = secretsync(project, "export", "--source", "local", "--strict")
+    assert code == 2
+    assert "1 required key missing or empty" in err and "API_TOKEN" in err
+
+
+def test_example_check_without_a_env_checks_the_contracts_part(
+    project: Path, moto_server: MotoServer
+) -> None:
+    write_config(project, "secrets_manager", RULES)
+    (project / ".env").write_text(env_text({"OTHER": "o", "PORT": "1"}))
+    assert secretsync(project, "example")[0] == 0
+    (project / ".env").unlink()  # as in CI
+    assert secretsync(project, "example", "--check")[0] == 0
+    example = project / ".env.example"
+    example.write_bytes(example.read_bytes().replace(b"\n", b"\r\n"))  # core.autocrlf
+    assert secretsync(project, "example", "--check")[0] == 0
+    config = project / ".secretsync.toml"
+    config.write_text(config.read_text() + "[keys.NEW_KEY]\nrequired = true\n")
+    code, _, err = secretsync(project, "example", "--check")
+    assert code == 1 and "is not what `secretsync example` would write" in err
+
+
+def test_check_both_shows_the_env_before_a_missing_remote(remote: Remote, project: Path) -> None:
+    (project / ".env").write_text(env_text({**GOOD, "PORT": "eighty"}))
+    code, out, err = secretsync(project, "check", "--source", "both")
+    assert code == 2
+    assert "  PORT  not an int" in out
+    assert "does not exist in us-east-1; nothing to check" in err
+
+
+def test_local_keys_never_come_from_aws(remote: Remote, project: Path) -> None:
+    remote.seed({**GOOD, "DEV_NAME": "Stale7Aws"})  # put there before the rule
+    (project / ".env").write_text(env_text({"DEV_NAME": "Mine4Env"}))
+    for source, expected in (("remote", None), ("merged", "Mine4Env")):
+        code, out, err = secretsync(
+            project, "export", "--source", source, "--format", "json", "--show-values"
+        )
+        assert code == 0, err
+        assert json.loads(out).get("DEV_NAME") == expected, source
+    (project / ".env").write_text(env_text(GOOD))
+    code, out, _ = secretsync(
+        project, "export", "--source", "merged", "--format", "json", "--show-values"
+    )
+    assert "DEV_NAME" not in json.loads(out)
+
+
+@pytest.mark.parametrize("where", [".git/config", ".git/hooks/pre-commit"])
+def test_example_never_writes_into_git(project: Path, moto_server: MotoServer, where: str) -> None:
+    (project / ".git" / "hooks").mkdir()
+    write_config(project, "secrets_manager", '[keys.A]\nexample = "a"\n')
+    code, _, err = secretsync(project, "example", "--output", where)
+    assert code == 2 and "inside a .git folder" in err
+    assert not (project / where).exists()
+
+
+def test_a_linked_example_file_is_named_as_such(project: Path, moto_server: MotoServer) -> None:
+    write_config(project, "secrets_manager", '[keys.A]\nexample = "a"\n')
+    (project / ".env.example").symlink_to(project / "elsewhere")
+    code, _, err = secretsync(project, "example")
+    assert code == 2
+    assert "the example file " in err and "--output" not in err.splitlines()[0]

@@ -234,7 +234,7 @@ def test_run_strict_prefers_required_keys_from_the_config(seeded: Remote, projec
     (project / ".env.example").write_text("SUBST=\n")
     result, seen = spy(project, "run", "--strict", "--")
     assert result.returncode == 2 and seen is None
-    assert "1 required key missing (required in" in result.stderr
+    assert "1 required key missing or empty (required in" in result.stderr
     assert "DATABASE_URL" in result.stderr
 
 

@@ -56,7 +56,7 @@ def test_missing_required_keys_are_named_not_their_values(project: Path) -> None
     write_config(project, "secrets_manager", 'required_keys = ["A", "B", "C"]\n')
     with pytest.raises(SecretSyncError) as info:
         check_required(load_config(), {"A": "value-of-a"}, "nothing happened")
-    assert str(info.value).startswith("2 required keys missing (required in ")
+    assert str(info.value).startswith("2 required keys missing or empty (required in ")
     assert "B, C; nothing happened" in str(info.value)
     assert "value-of-a" not in str(info.value)
     check_required(load_config(), {"A": "1", "B": "2", "C": "3"}, "never raised")

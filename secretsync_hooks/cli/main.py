@@ -20,7 +20,10 @@ from secretsync_hooks.cli.commands import (
     config,
     environments,
     guard,
+    importing,
+    init,
     keys,
+    single,
     sync,
     timeline,
     use,
@@ -126,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(cli.main(argv, "secretsync", standalone_mode=False))
 
 
-for group in (sync, keys, use, guard, environments, timeline, config):
+for group in (init, sync, single, keys, importing, use, guard, environments, timeline, config):
     group.register(cli)
 
 __all__ = ["cli", "main"]

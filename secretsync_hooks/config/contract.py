@@ -72,7 +72,7 @@ class Rule(NamedTuple):
         if self.type != "string" and not _is_type(self.type, value):
             broken.append(f"not {_WORDS[self.type]}")
         if self.choices is not None and value not in self.choices:
-            broken.append(f"not one of {', '.join(text.shown(c) for c in self.choices)}")
+            broken.append(f"not one of {_listed(self.choices)}")
         if self.pattern is not None and not _matches(self.pattern, value, self.key):
             broken.append(f"does not match {text.shown(self.pattern)}")
         return broken
@@ -109,10 +109,11 @@ class Contract(NamedTuple):
         return Rule(key, **merged)
 
     def is_local(self, key: str) -> bool:
-        return any(
-            settings.get("local") and (name == key or (_is_glob(name) and fnmatchcase(key, name)))
-            for name, settings in self.rules
-        )
+        """Whether ``key`` stays in the .env: its merged rule says ``local`` (a key's own
+        ``local = false`` takes it out of a glob's)."""
+        if not any(settings.get("local") for _, settings in self.rules):
+            return False  # no local rule at all: the common case, without merging
+        return self.rule_for(key).local
 
     def named(self) -> list[str]:
         """The keys the contract names (not its globs), in the order written."""
@@ -141,6 +142,15 @@ class Contract(NamedTuple):
                 continue
             found += [Violation(key, broken) for broken in rule.broken_by(values[key])]
         return found
+
+
+MAX_LISTED = 10  # choices named in a violation; the rest counted
+
+
+def _listed(choices: Sequence[str]) -> str:
+    shown = ", ".join(text.shown(choice) for choice in choices[:MAX_LISTED])
+    more = len(choices) - MAX_LISTED
+    return shown if more <= 0 else f"{shown}, ... ({len(choices)} choices)"
 
 
 def _is_glob(name: str) -> bool:
@@ -206,25 +216,36 @@ def check_tables(raw: Mapping[str, Any], path: Path) -> None:
 def _check(contract: Contract, path: Path) -> None:
     for name, settings in contract.rules:
         where = f"{path}: [keys.{_quoted(name)}]"
-        if not name or not name.isprintable() or "=" in name:
+        if not _is_name(name):
             raise ConfigError(f"{where}: not a key name or a glob of key names")
         for field, value in settings.items():
             _check_field(where, field, value)
         _check_rule(where, name, settings)
     for key in contract.shorthand:
-        if contract.is_local(key):
+        if not _is_name(key) or _is_glob(key):
             raise ConfigError(
-                f"{path}: required_keys names {text.shown(key)}, which a rule makes local; a "
-                "local key is never in AWS, so it cannot be required there",
-                hint="Drop it from required_keys, or the local rule.",
+                f"{path}: required_keys names {text.shown(key)!r}, which is not a key name "
+                "(a glob cannot be required: which keys would be missing?)",
+                hint="Name the required keys one by one.",
             )
     for key in contract.named():
         rule = contract.rule_for(key)
+        if rule.local and rule.required:
+            raise ConfigError(
+                f"{path}: {text.shown(key)} is both local and required (by "
+                f"{'required_keys' if key in contract.shorthand else 'its rules'}): a local "
+                "key is never in AWS, so it cannot be required there",
+                hint="A key is either local (yours alone) or required (everyone's): drop one.",
+            )
         if rule.example is not None and (broken := rule.broken_by(rule.example)):
             raise ConfigError(
                 f"{path}: [keys.{_quoted(key)}] example breaks its own rule: {'; '.join(broken)}",
                 hint="Give an example that holds to the rule, or leave it out.",
             )
+
+
+def _is_name(name: str) -> bool:
+    return bool(name.strip()) and name.isprintable() and "=" not in name
 
 
 def _check_field(where: str, field: str, value: object) -> None:

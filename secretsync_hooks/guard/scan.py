@@ -60,7 +60,9 @@ def finder_for(
     if remote:
         from secretsync_hooks.sync.values import Source, read_values
 
-        sets.append(read_values(config, redactor, Source.REMOTE, deadline=deadline).values)
+        sets.append(
+            read_values(config, redactor, Source.REMOTE, deadline=deadline, every=True).values
+        )
     finder = finder_of(config, *sets)
     return finder, len({needle.key for needle in finder.needles.values()})
 

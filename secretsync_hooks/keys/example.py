@@ -12,7 +12,7 @@ from typing import NamedTuple
 from secretsync_hooks import text
 from secretsync_hooks.config.contract import Rule
 from secretsync_hooks.config.settings import Config
-from secretsync_hooks.errors import ConfigError
+from secretsync_hooks.errors import ConfigError, SecretSyncError
 from secretsync_hooks.local.env_file import EnvFile
 
 HEADER = (
@@ -36,24 +36,42 @@ def default_path(config: Config) -> Path:
 
 
 def make_example(config: Config, path: Path | None = None) -> Example:
-    """The example file's text (nothing is written)."""
+    """The example file's text (nothing is written).  Without a .env (in CI, say), the key
+    names of the example file on disk stand in for the .env's, so that ``--check`` there
+    compares the contract's part of it."""
     contract = config.contract
-    local = EnvFile.load(config.env_file, missing_ok=True).values()
-    keys = [k for k in dict.fromkeys([*local, *contract.named()]) if not contract.is_local(k)]
-    lines = [HEADER.format(config=config.path.name, env=config.env_file.name)]
+    target = path or default_path(config)
+    env = EnvFile.load(config.env_file, missing_ok=True)
+    local = env.values()
+    names = list(local) if env.existed else _names_in(target)
+    keys = [k for k in dict.fromkeys([*names, *contract.named()]) if not contract.is_local(k)]
+    lines = [HEADER.format(config=_one_line(config.path.name), env=_one_line(config.env_file.name))]
     for key in keys:
         rule = contract.rule_for(key)
         _refuse_a_real_value(config, rule, local.get(key))
         lines.append("")
-        lines += [f"# {text.clean(line)}" for line in _comments(rule)]
+        lines += [f"# {line}" for line in _comments(rule)]
         entry = EnvFile.parse("")
         entry.set(key, rule.example or "")
         lines.append(entry.render_text().rstrip("\n"))
-    return Example(path or default_path(config), "\n".join(lines) + "\n", keys)
+    return Example(target, "\n".join(lines) + "\n", keys)
+
+
+def _names_in(path: Path) -> list[str]:
+    try:
+        return EnvFile.load(path, missing_ok=True).keys()
+    except SecretSyncError:
+        return []  # not an example anyone can read: what the contract says stands alone
+
+
+def _one_line(name: str) -> str:
+    return text.shown(name).replace("\n", " ").replace("\r", " ")
 
 
 def _comments(rule: Rule) -> list[str]:
-    said = (rule.description or "").splitlines()
+    """The comment lines above a key: its description, then its rule; every line of each
+    (a choice or a pattern may hold a line break) a comment of its own."""
+    said = [rule.description or ""]
     terms = []
     if rule.required:
         terms.append("required")
@@ -63,7 +81,8 @@ def _comments(rule: Rule) -> list[str]:
         terms.append("one of " + ", ".join(rule.choices))
     if rule.pattern is not None:
         terms.append(f"matching {rule.pattern}")
-    return [*said, "; ".join(terms)] if terms else said
+    said.append("; ".join(terms))
+    return [text.clean(line) for part in said for line in part.splitlines()]
 
 
 def _refuse_a_real_value(config: Config, rule: Rule, value: str | None) -> None:
@@ -84,7 +103,8 @@ def differs(example: Example) -> bool:
     from secretsync_hooks.local.fs import FileProblem, read_regular
 
     try:
-        _, data = read_regular(example.path, limit=len(example.text.encode()) + 1)
+        _, data = read_regular(example.path, limit=2 * len(example.text.encode()) + 2)
     except (OSError, FileProblem):
         return True
-    return data != example.text.encode("utf-8")
+    # A checkout with CRLF line endings (core.autocrlf) holds the same file.
+    return data.replace(b"\r\n", b"\n") != example.text.encode("utf-8")

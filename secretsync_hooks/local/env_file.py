@@ -210,6 +210,15 @@ def _check_value(value: str) -> None:
         raise EnvFileError("a value contains a NUL character, which no environment can hold")
 
 
+def can_hold_key(key: str) -> bool:
+    """Whether ``key`` can be written to a .env file (and read back as itself)."""
+    try:
+        _encode_key(key)
+    except EnvFileError:
+        return False
+    return True
+
+
 def _encode_key(key: str) -> str:
     if PLAIN_KEY.fullmatch(key) and not re.match(r"export[^\S\r\n]", key):
         return key

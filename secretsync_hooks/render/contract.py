@@ -9,8 +9,10 @@ from secretsync_hooks.keys.check import Checked
 from secretsync_hooks.render.output import Output
 
 
-def render_check(output: Output, config: Config, sides: list[Checked], *, quiet: bool) -> None:
-    if not config.contract:
+def render_check(
+    output: Output, config: Config, sides: list[Checked], *, quiet: bool, note: bool = True
+) -> None:
+    if not config.contract and note:
         output.line(
             f"note: {config.path.name} has no key contract ([keys.NAME] rules or "
             "required_keys): nothing to check",
@@ -29,9 +31,3 @@ def render_check(output: Output, config: Config, sides: list[Checked], *, quiet:
         width = max(len(text.shown(v.key)) for v in side.violations)
         for violation in side.violations:
             output.line(f"  {text.shown(violation.key):<{width}}  {violation.rule}")
-    if any(side.violations for side in sides):
-        output.line(
-            f"Fix the values, or the rules in {config.path.name} ([keys.NAME]); a push refuses "
-            "values that break them.",
-            err=True,
-        )

@@ -47,6 +47,7 @@ SCHEMAS = {
     "targets": 1,
     "error": 1,
     "check": 1,
+    "import": 1,
 }
 # The commands whose --format json prints one of these (export's prints the values).
 COMMANDS = tuple(name for name in SCHEMAS if name not in ("targets", "error"))

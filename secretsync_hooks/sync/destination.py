@@ -39,9 +39,16 @@ class Destination:
         self._shown = f"{named} {text.shown(path)}"
 
     def check(self) -> None:
-        """Refuse (:class:`SecretSyncError`, exit 2) the .env, the config, a symbolic link,
-        or a path inside the work tree that a linked folder takes out of it."""
+        """Refuse (:class:`SecretSyncError`, exit 2) the .env, the config, a file of git's
+        own, a symbolic link, or a path inside the work tree that a linked folder takes out
+        of it."""
         self._not_their_own_file()
+        if ".git" in self.path.parts:
+            raise SecretSyncError(
+                f"{self._shown} is inside a .git folder, git's own files, which "
+                f"{self.writer} never writes; nothing was written",
+                hint="Name a file of the work tree.",
+            )
         if self.path.is_symlink():
             raise SecretSyncError(
                 f"{self._shown} is a symbolic link; {self.writer} never writes through one, and "

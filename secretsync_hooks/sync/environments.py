@@ -28,7 +28,10 @@ class Side(NamedTuple):
 
     @property
     def values(self) -> Mapping[str, str]:
-        return self.snapshot.values
+        """The remote's values, but those of keys the contract keeps local (never compared,
+        never promoted)."""
+        contract = self.config.contract
+        return {k: v for k, v in self.snapshot.values.items() if not contract.is_local(k)}
 
 
 def read_side(
@@ -103,17 +106,17 @@ def promotion(
     overwritten only with ``force``; otherwise it is left out and named.  A key the key
     contract keeps ``local`` is never promoted: named, it is refused; with ``missing``, left
     out."""
-    absent = [k for k in keys if k not in source]
-    if absent:
-        raise SecretSyncError(f"not in the source environment: {text.keys(absent)}")
-    if not keys and not missing:
-        raise SecretSyncError("name the keys to promote, or pass --missing")
     kept = [k for k in keys if local(k)]
     if kept:
         raise SecretSyncError(
             f"{text.keys(kept)}: local (a `local = true` rule of the key contract), never promoted",
             hint="Leave them out, or change the rule.",
         )
+    absent = [k for k in keys if k not in source]
+    if absent:
+        raise SecretSyncError(f"not in the source environment: {text.keys(absent)}")
+    if not keys and not missing:
+        raise SecretSyncError("name the keys to promote, or pass --missing")
     extra = [k for k in source if missing and k not in target and not local(k)]
     chosen = list(dict.fromkeys([*keys, *extra]))
     ops: list[KeyOp] = []
@@ -141,6 +144,7 @@ def hold_to_contract(dst: Side, chosen: Promotion) -> None:
         raise ContractBroken(
             f"promote would publish to {dst.name} ({dst.config.remote_name}) values",
             violations,
-            hint=f"Fix them in {dst.name} first, or the rules ([keys.NAME]) of "
-            f"{dst.config.path.name}; --force does not override the contract.",
+            hint=f"Fix the values at their source first, or the rules of {dst.name} "
+            f"([environments.{dst.name}.keys.NAME], [keys.NAME]) in {dst.config.path.name}; "
+            "--force does not override the contract.",
         )

@@ -36,7 +36,7 @@ class Reason(NamedTuple):
 def refusal(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> tuple[Reason, ...]:
     """Why ``plan`` needs consent; empty when it does not.  A change of most keys at once
     says so once: its overwrites and deletions are not listed again."""
-    found = [_creates_elsewhere(workspace, plan), _mass_change(workspace, plan)]
+    found = [creates_elsewhere(workspace, plan), _mass_change(workspace, plan)]
     reasons = tuple(reason for reason in found if reason)
     risky = _risky(workspace, comparison, plan)
     if any(reason.kind == MASS for reason in reasons):
@@ -93,7 +93,7 @@ def _risky(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> tupl
     return tuple(reasons)
 
 
-def _creates_elsewhere(workspace: Workspace, plan: SyncPlan) -> Reason | None:
+def creates_elsewhere(workspace: Workspace, plan: SyncPlan) -> Reason | None:
     """A push that would create the remote in another region than the config names (an
     ambient AWS_REGION won): a copy nobody will read, and the real one left behind."""
     config = workspace.config

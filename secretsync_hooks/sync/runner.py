@@ -54,16 +54,26 @@ def check_targets(
     from secretsync_hooks.remote.aws import forget_shared_credentials
 
     until = time.monotonic() + seconds
+    # Every config is read here, in the main thread: a [keys] pattern is checked against
+    # its example under an alarm only the main thread has.
+    configs = [_load(overrides, target) for target in found]
     try:
-        failed = _share_credentials(found, overrides, seconds)
-        return _at_once(found, overrides, redactor, keys_only, seconds, until, failed)
+        failed = _share_credentials(configs, seconds)
+        return _at_once(found, configs, redactor, keys_only, seconds, until, failed)
     finally:
         forget_shared_credentials()
 
 
+def _load(overrides: Callable[[Target], Overrides], target: Target) -> Config | Exception:
+    try:
+        return load_config(overrides(target))
+    except Exception as exc:  # reported by the front, in the target's order
+        return exc
+
+
 def _check(
     target: Target,
-    overrides: Callable[[Target], Overrides],
+    loaded: Config | Exception | Callable[[Target], Overrides],
     redactor: Redactor,
     keys_only: bool,
     seconds: float,
@@ -72,7 +82,9 @@ def _check(
 
     config = None
     try:
-        config = load_config(overrides(target))
+        if isinstance(loaded, Exception):
+            raise loaded
+        config = loaded if isinstance(loaded, Config) else load_config(loaded(target))
         redactor.lower_min_length(config.scan_min_length)
         workspace, comparison = check(config, redactor, keys_only=keys_only, deadline=seconds)
     except Exception as exc:  # reported by the front, in the target's order
@@ -81,7 +93,7 @@ def _check(
 
 
 def _share_credentials(
-    found: Sequence[Target], overrides: Callable[[Target], Overrides], seconds: float
+    configs: Sequence[Config | Exception], seconds: float
 ) -> dict[int, SecretSyncError]:
     """Resolve each profile's credentials once, before the threads start; the targets whose
     profile could not be resolved, with why."""
@@ -89,10 +101,8 @@ def _share_credentials(
 
     profiles: dict[str | None, str | None] = {}
     of_target: dict[int, str | None] = {}
-    for index, target in enumerate(found):
-        try:
-            config = load_config(overrides(target))
-        except SecretSyncError:
+    for index, config in enumerate(configs):
+        if isinstance(config, Exception):
             continue  # the target's own check reports it
         profiles.setdefault(config.profile, config.region)
         of_target[index] = config.profile
@@ -102,7 +112,7 @@ def _share_credentials(
 
 def _at_once(
     found: Sequence[Target],
-    overrides: Callable[[Target], Overrides],
+    configs: Sequence[Config | Exception],
     redactor: Redactor,
     keys_only: bool,
     seconds: float,
@@ -113,7 +123,7 @@ def _at_once(
     left = max(until - time.monotonic(), 0.1)  # what the credentials left of the deadline
 
     def work(index: int, target: Target) -> None:
-        results[index] = _check(target, overrides, redactor, keys_only, left)
+        results[index] = _check(target, configs[index], redactor, keys_only, left)
 
     threads = [
         threading.Thread(target=work, args=(index, target), daemon=True)

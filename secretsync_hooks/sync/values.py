@@ -26,14 +26,23 @@ class Values(NamedTuple):
 
 
 def read_values(
-    config: Config, redactor: Redactor, source: Source, *, deadline: float | None = None
+    config: Config,
+    redactor: Redactor,
+    source: Source,
+    *,
+    deadline: float | None = None,
+    every: bool = False,
 ) -> Values:
     """The values of ``config``'s environment from ``source``, each registered with
-    ``redactor``; the remote is read with one snapshot, within ``deadline`` seconds."""
+    ``redactor``; the remote is read with one snapshot, within ``deadline`` seconds.  A key
+    the contract keeps local comes from the .env only (one in AWS is stale or someone
+    else's), unless ``every`` (the leak guard looks for every value it can know)."""
     values: dict[str, str] = {}
     warnings: list[str] = []
     if source is not Source.LOCAL:
-        values.update(_remote(config, redactor, source, deadline, warnings))
+        remote = _remote(config, redactor, source, deadline, warnings)
+        contract = config.contract
+        values.update({k: v for k, v in remote.items() if every or not contract.is_local(k)})
     if source is not Source.REMOTE:
         from secretsync_hooks.local.env_file import EnvFile
 
@@ -100,10 +109,18 @@ def check_required(config: Config, values: dict[str, str], consequence: str) -> 
     """Refuse (exit 2) unless ``values`` holds every required key; ``consequence`` says what
     did not happen."""
     required, where = required_keys(config)
-    absent = [key for key in dict.fromkeys(required) if key not in values]
+    # A key the contract requires must hold a value too (empty is unset); one an example
+    # file lists must be there.
+    contract = bool(config.required_keys)
+    absent = [
+        key
+        for key in dict.fromkeys(required)
+        if key not in values or (contract and values[key] == "")
+    ]
     if absent:
+        missing = "missing or empty" if contract else "missing"
         raise SecretSyncError(
-            f"{text.count(len(absent), 'required key')} missing ({where}): "
+            f"{text.count(len(absent), 'required key')} {missing} ({where}): "
             f"{text.keys(absent)}; {consequence}",
             hint="Add them where the values live (`secretsync push`), or "
             + (

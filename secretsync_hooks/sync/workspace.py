@@ -215,7 +215,10 @@ def _record(
     versions = dict(old.versions) if old else {}
     remote_version = (result.version if result else None) or workspace.snapshot.version_label
     written = result.versions if result else {}
+    contract = workspace.config.contract
     for key in set(local) | set(remote) | set(fingerprints):
+        if contract.is_local(key):
+            continue  # left out of every comparison, so its record stays as it was
         mine, theirs = local.get(key), remote.get(key)
         if mine is not None and mine == theirs:
             fingerprints[key] = records.fingerprint(key, mine)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from secretsync_hooks import options
+from secretsync_hooks import options, text
 from secretsync_hooks.cli.context import (
     DISPLAY,
     FORMAT,
@@ -21,6 +21,7 @@ from secretsync_hooks.options import Spec
 
 if TYPE_CHECKING:
     from secretsync_hooks.config.settings import Config
+    from secretsync_hooks.keys.check import Checked
     from secretsync_hooks.keys.example import Example
 
 SOURCE = Spec(
@@ -47,9 +48,29 @@ def check(opts: Options) -> int:
     from secretsync_hooks.keys.check import Side, check_contract
 
     config = opts.load_config()
-    sides, warnings = check_contract(
-        config, opts.redactor, Side(opts.source or "local"), deadline=opts.timeout
-    )
+    side = Side(opts.source or "local")
+    output = opts.output()
+    sides: list[Checked] = []
+    if side is Side.BOTH and not opts.json:
+        # The .env's report first: a remote that cannot be read does not hide it.
+        sides, _ = check_contract(config, opts.redactor, Side.LOCAL)
+        _render(opts, config, sides, [])
+        side = Side.REMOTE
+    more, warnings = check_contract(config, opts.redactor, side, deadline=opts.timeout)
+    _render(opts, config, more, warnings, after=bool(sides))
+    broken = any(checked.violations for checked in (*sides, *more))
+    if broken and not opts.json:
+        output.line(
+            f"Fix the values, or the rules in {config.path.name} ([keys.NAME]); a push refuses "
+            "values that break them.",
+            err=True,
+        )
+    return int(ExitCode.DRIFT if broken else ExitCode.OK)
+
+
+def _render(
+    opts: Options, config: Config, sides: list[Checked], warnings: list[str], *, after: bool = False
+) -> None:
     output = opts.output()
     if warnings:
         from secretsync_hooks.render.terminal import render_warnings
@@ -62,9 +83,7 @@ def check(opts: Options) -> int:
     else:
         from secretsync_hooks.render.contract import render_check
 
-        render_check(output, config, sides, quiet=opts.quiet)
-    broken = any(side.violations for side in sides)
-    return int(ExitCode.DRIFT if broken else ExitCode.OK)
+        render_check(output, config, sides, quiet=opts.quiet, note=not after)
 
 
 @command_options(*_LOCAL, options.DEBUG)
@@ -95,30 +114,31 @@ def example(opts: Options, output_path: str | None, check_only: bool) -> int:
 
     config = opts.load_config()
     made = make_example(config, Path(output_path) if output_path else None)
-    shown = made.path if output_path else made.path.name
+    shown = text.shown(str(made.path if output_path else made.path.name))
+    count = text.count(len(made.keys), "key")
     if check_only:
         if differs(made):
             click.echo(
-                f"{shown} is not what `secretsync example` would write "
-                f"({len(made.keys)} keys); run it and commit the result.",
+                f"{shown} is not what `secretsync example` would write ({count}); run it "
+                "and commit the result.",
                 err=True,
             )
             return int(ExitCode.DRIFT)
-        click.echo(f"{shown} is up to date ({len(made.keys)} keys).")
+        click.echo(f"{shown} is up to date ({count}).")
         return int(ExitCode.OK)
-    _write(config, made, str(output_path or made.path))
-    click.echo(f"Wrote {shown}: {len(made.keys)} keys, examples only, never a value.")
+    _write(config, made, str(output_path or made.path), "--output" if output_path else "")
+    click.echo(f"Wrote {shown}: {count}, examples only, never a value.")
     return int(ExitCode.OK)
 
 
-def _write(config: Config, made: Example, named: str) -> None:
+def _write(config: Config, made: Example, named: str, flag: str) -> None:
     """Write the example where it may go: never over a .env or the config, never through a
     symbolic link, never out of the work tree through a linked folder."""
     from secretsync_hooks.errors import SecretSyncError
     from secretsync_hooks.local.fs import FileProblem, write_atomic
     from secretsync_hooks.sync.destination import Destination
 
-    destination = Destination(config, named, "--output", "", writer="example")
+    destination = Destination(config, named, flag or "the example file", "", writer="example")
     destination.check()
     mode = None if made.path.exists() else 0o644  # committed, not secret
     try:
