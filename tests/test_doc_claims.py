@@ -110,7 +110,11 @@ def _candidates(shell: str, line: str, tmp_path: Path) -> set[str]:
     ("line", "expected"),
     [
         ("secretsync pu", {"push", "pull"}),
-        ("secretsync export --format ", {"dotenv", "json", "yaml", "shell", "github", "docker"}),
+        (
+            "secretsync export --format ",
+            {"dotenv", "json", "yaml", "shell", "github", "docker"}
+            | {"ecs", "external-secrets", "cloudformation"},
+        ),
         ("secretsync diff --for", {"--format"}),
         ("secretsync scan --sta", {"--staged"}),
     ],

@@ -18,6 +18,8 @@ from secretsync_hooks import options
 from secretsync_hooks.cli.context import TARGET, Options, command_options, short_help
 from secretsync_hooks.errors import SecretSyncError
 from secretsync_hooks.use.encoders import FORMATS
+from secretsync_hooks.use.references import API_VERSIONS, STORE_KINDS
+from secretsync_hooks.use.references import FORMATS as REFERENCE_FORMATS
 
 if TYPE_CHECKING:
     from secretsync_hooks.config.settings import Config
@@ -38,8 +40,10 @@ EXPORT_FORMAT = options.Spec(
     ("--format",),
     "fmt",
     "dotenv (the default), json, yaml, shell (export lines for eval), github (appends to "
-    "$GITHUB_ENV, masks values in the log) or docker (for docker run --env-file).",
-    choices=FORMATS,
+    "$GITHUB_ENV, masks values in the log) or docker (for docker run --env-file); or, with "
+    "no value, references to them: ecs (a container's secrets), external-secrets (an "
+    "ExternalSecret manifest) or cloudformation (dynamic references).",
+    choices=(*FORMATS, *REFERENCE_FORMATS),
 )
 SHOW_VALUES = options.SHOW_VALUES._replace(help="Allow writing the values to a terminal.")
 USING = (*TARGET, SOURCE, options.TIMEOUT, options.DEBUG)
@@ -192,23 +196,65 @@ def run(
 )
 @_STRICT
 @_allow_env("Export", " json and yaml hold every key anyway.")
+@click.option("--store", metavar="NAME", help="external-secrets: the SecretStore to read through.")
+@click.option(
+    "--store-kind",
+    type=click.Choice(STORE_KINDS),
+    help="external-secrets: SecretStore (the default) or ClusterSecretStore.",
+)
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="external-secrets: the ExternalSecret's and its Secret's name (default: the secret's "
+    "name or the path, made DNS-safe).",
+)
+@click.option(
+    "--api-version",
+    type=click.Choice(API_VERSIONS),
+    help="external-secrets: external-secrets.io/v1 (the default) or v1beta1 for operators "
+    "before 0.16.",
+)
+@click.option(
+    "--with-policy",
+    is_flag=True,
+    help="ecs: also print (on stderr) the IAM policy the task execution role needs.",
+)
+@click.option(
+    "--policy-file",
+    metavar="FILE",
+    help="ecs: write that policy to FILE instead.",
+)
 def export(
-    opts: Options, output: str | None, keys: str | None, strict: bool, allow_env: tuple[str, ...]
+    opts: Options,
+    output: str | None,
+    keys: str | None,
+    strict: bool,
+    allow_env: tuple[str, ...],
+    **reference: Any,
 ) -> int:
     """Write the values in a format another tool reads: only where asked.
 
     To --output FILE, or to stdout when it is not a terminal (a pipe, a redirect); to a
     terminal only with --show-values.  --format github appends to $GITHUB_ENV and prints
     only ::add-mask:: commands, one per line of every value not in plain_keys.  The formats
-    that set variables (dotenv, shell, github, docker) leave out those that choose which
-    program or library runs, unless named with --allow-env.
+    that set variables (dotenv, shell, github, docker, ecs, cloudformation) leave out those
+    that choose which program or library runs, unless named with --allow-env.  ecs,
+    external-secrets and cloudformation write references to the values in AWS, never a
+    value: they may go to a terminal, and into git.
     """
     from secretsync_hooks.masking import ValuePolicy
     from secretsync_hooks.use import encoders as formats
 
     fmt = opts.fmt or "dotenv"
+    from secretsync_hooks.cli.commands.deploy import Asked, check_options, export_references
+
+    asked = Asked(output, keys, strict, allow_env, **reference)
+    if fmt in REFERENCE_FORMATS:
+        return export_references(opts, fmt, asked)
+    check_options(fmt, asked)
     if fmt not in formats.FORMATS:  # `secretsync --format table export`
-        raise click.UsageError(f"export --format must be one of {', '.join(formats.FORMATS)}")
+        every = ", ".join((*formats.FORMATS, *REFERENCE_FORMATS))
+        raise click.UsageError(f"export --format must be one of {every}")
     destination = _destination(fmt, output, bool(opts.show_values))
     config = opts.load_config()
     target = _checked(config, fmt, destination, named="--output" if output else "$GITHUB_ENV")
