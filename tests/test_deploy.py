@@ -230,7 +230,7 @@ def test_cloudformation_takes_string_parameters_and_refuses_secure_ones(
         project, "export", "--format", "cloudformation", "--keys", "LOG_LEVEL"
     )
     assert code == 0, err
-    assert out == f"LOG_LEVEL: '{{{{resolve:ssm:{PATH}LOG_LEVEL}}}}'\n"
+    assert out == f"\"LOG_LEVEL\": '{{{{resolve:ssm:{PATH}LOG_LEVEL}}}}'\n"
     variables = "".join(f"          {line}\n" for line in out.splitlines())
     assert cfn_lint(LAMBDA.format(variables=variables.rstrip("\n"))) == []
     code, out, err = secretsync(project, "export", "--format", "cloudformation")
@@ -301,3 +301,112 @@ def test_references_go_to_a_file_for_git_and_to_a_terminal(
     assert code == 0, output
     assert "resolve:" in output or "valueFrom" in output
     assert leaks(output, VALUES.values()) == set()
+
+
+# -- found by attacking the formats -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("myapp/production", "myapp-production"),
+        ("/myapp/production/", "myapp-production"),
+        ("My_App/Prod.v2", "my-app-prod.v2"),
+        ("web.-.prod", "web.prod"),
+        ("a._.b", "a.b"),
+        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:kid-secret-AbCdEf", "kid-secret"),
+        ("___", "secretsync"),
+        ("x" * 300, "x" * 253),
+    ],
+)
+def test_a_derived_name_is_always_a_dns_1123_name(name: str, expected: str) -> None:
+    from secretsync_hooks.use.references import DNS_1123, dns_name
+
+    made = dns_name(name)
+    assert made == expected
+    assert DNS_1123.fullmatch(made) and len(made) <= 253
+
+
+def test_keys_kubernetes_cannot_hold_are_refused(project: Path, moto_server: MotoServer) -> None:
+    write_config(project, "secrets_manager")
+    Remote("secrets_manager", moto_server.url).seed({"OK": "1", ".": "2", "K" * 300: "3"})
+    code, _, err = secretsync(project, "export", "--format", "external-secrets", "--store", "s")
+    assert code == 2 and "cannot reference 2 keys" in err
+
+
+def test_cloudformation_keys_yaml_would_read_as_booleans_stay_names(
+    project: Path, moto_server: MotoServer
+) -> None:
+    write_config(project, "secrets_manager")
+    Remote("secrets_manager", moto_server.url).seed({"ON": "a", "NO": "b", "NULL": "c"})
+    code, out, err = secretsync(project, "export", "--format", "cloudformation")
+    assert code == 0, err
+    assert set(yaml.safe_load(out)) == {"ON", "NO", "NULL"}
+    variables = "".join(f"          {line}\n" for line in out.splitlines())
+    assert cfn_lint(LAMBDA.format(variables=variables.rstrip("\n"))) == []
+
+
+def test_a_bad_policy_file_is_refused_before_anything_is_written(
+    project: Path, moto_server: MotoServer
+) -> None:
+    write_config(project, "secrets_manager")
+    Remote("secrets_manager", moto_server.url).seed(VALUES)
+    base = ["export", "--format", "ecs", "--output", "s.json"]
+    for bad in (".git/p.json", "no/such/dir/p.json", "s.json"):
+        code, _, err = secretsync(project, *base, "--policy-file", bad)
+        assert code == 2, bad
+        assert not (project / "s.json").exists(), bad
+    code, _, err = secretsync(project, "export", "--format", "external-secrets", "--store", "AWS")
+    assert code == 2 and "is not a Kubernetes object name" in err
+
+
+def test_a_policy_for_many_parameters_grants_the_path(
+    project: Path, moto_server: MotoServer
+) -> None:
+    write_config(project, "parameter_store")
+    Remote("parameter_store", moto_server.url).seed({f"KEY_{i:03}": "v" for i in range(120)})
+    code, _, err = secretsync(project, "export", "--format", "ecs", "--with-policy")
+    assert code == 0, err
+    policy = json.loads(err.split("policy:\n", 1)[1].split("\nsecretsync:", 1)[0])
+    (statement,) = policy["Statement"]
+    assert statement["Resource"].endswith(":parameter/myapp/production/*")
+    assert len(json.dumps(policy, separators=(",", ":"))) <= 6144
+    assert "120 parameter ARNs would make the policy longer than IAM's 6144 characters" in err
+
+
+def test_a_policy_with_no_key_is_refused(project: Path, moto_server: MotoServer) -> None:
+    write_config(project, "parameter_store")
+    Remote("parameter_store", moto_server.url).seed({"PATH": "/bin"})
+    code, _, err = secretsync(project, "export", "--format", "ecs", "--with-policy")
+    assert code == 2 and "no key to reference, so no policy" in err
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_a_key_named_by_its_alias_is_granted_by_its_own_arn(
+    project: Path, moto_server: MotoServer, kind: str
+) -> None:
+    write_config(project, kind)
+    kms = client("kms", moto_server.url)
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/app", TargetKeyId=key)
+    if kind == "secrets_manager":
+        client("secretsmanager", moto_server.url).create_secret(
+            Name=SECRET, SecretString=json.dumps(VALUES), KmsKeyId="alias/app"
+        )
+    else:
+        client("ssm", moto_server.url).put_parameter(
+            Name=PATH + "API_TOKEN", Value="Tk4Mm8Qq2Zz", Type="SecureString", KeyId="alias/app"
+        )
+    code, _, err = secretsync(project, "export", "--format", "ecs", "--with-policy")
+    assert code == 0, err
+    statements = json.loads(err.split("policy:\n", 1)[1])["Statement"]
+    assert statements[-1] == {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": [key]}
+
+
+def test_the_root_path_policy(project: Path, moto_server: MotoServer) -> None:
+    config = write_config(project, "parameter_store")
+    config.write_text(config.read_text().replace(f'path = "{PATH}"', 'path = "/"'))
+    client("ssm", moto_server.url).put_parameter(Name="/ROOTKEY", Value="v", Type="SecureString")
+    code, out, err = secretsync(project, "export", "--format", "ecs", "--with-policy")
+    assert code == 0, err
+    assert json.loads(out)[0]["valueFrom"].endswith(":parameter/ROOTKEY")

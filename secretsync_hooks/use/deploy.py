@@ -58,8 +58,8 @@ def refer(
 
         with session.deadline(seconds):
             kms, said = customer_keys(config, session, snapshot.identity, keys)
-        warnings += said
-        policy = references.policy(remote, keys, kms)
+        policy, more = references.policy(remote, keys, kms)
+        warnings += said + more
     return Referenced(made, keys, warnings, policy)
 
 

@@ -27,13 +27,31 @@ def customer_keys(
     for key_id in dict.fromkeys(k for k in found if k and k not in MANAGED):
         arn = _as_arn(key_id, identity)
         if ":alias/" in arn:
-            warnings.append(
-                f"the values are encrypted with the KMS key {key_id}, named by its alias: IAM "
-                "matches kms:Decrypt against the key's own ARN; replace the alias's ARN in the "
-                f"policy with it (`aws kms describe-key --key-id {key_id}`)"
-            )
+            # IAM matches kms:Decrypt against the key's own ARN, never an alias's.
+            resolved = _key_of_alias(session, arn)
+            if resolved is None:
+                warnings.append(
+                    f"the values are encrypted with the KMS key {key_id}, named by its alias, "
+                    "which could not be resolved (kms:DescribeKey): IAM matches kms:Decrypt "
+                    "against the key's own ARN; replace the alias's ARN in the policy with it "
+                    f"(`aws kms describe-key --key-id {key_id}`)"
+                )
+            arn = resolved or arn
         arns.append(arn)
     return arns, warnings
+
+
+def _key_of_alias(session: AwsSession, alias: str) -> str | None:
+    from secretsync_hooks.errors import SecretSyncError
+
+    client: Any = session.client("kms")  # type: ignore[call-overload]
+    try:
+        with session.translate("kms:DescribeKey", alias):
+            described: Any = client.describe_key(KeyId=alias)
+    except SecretSyncError:
+        return None
+    arn = described.get("KeyMetadata", {}).get("Arn")
+    return str(arn) if arn else None
 
 
 def _secret_key(config: Config, session: AwsSession) -> str | None:
@@ -49,7 +67,9 @@ def _parameter_keys(config: Config, session: AwsSession, keys: set[str]) -> list
     path = config.target
     found: list[str | None] = []
     kwargs: dict[str, Any] = {
-        "ParameterFilters": [{"Key": "Path", "Option": "OneLevel", "Values": [path.rstrip("/")]}]
+        "ParameterFilters": [
+            {"Key": "Path", "Option": "OneLevel", "Values": [path.rstrip("/") or "/"]}
+        ]
     }
     with session.translate("ssm:DescribeParameters", f"parameters under {path}"):
         while True:

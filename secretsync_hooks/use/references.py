@@ -95,12 +95,25 @@ def ecs_value_from(remote: Remote, key: str) -> str:
 
 
 def dns_name(name: str) -> str:
-    """A DNS-1123 subdomain made of ``name``: lower case, every run of other characters one
-    ``-``, trimmed, at most 253 characters."""
-    lowered = re.sub(r"[^a-z0-9.]+", "-", name.lower())
-    lowered = re.sub(r"\.{2,}", ".", lowered)
-    lowered = re.sub(r"-?\.-?", ".", lowered).strip("-.")[:MAX_NAME].strip("-.")
-    return lowered or "secretsync"
+    """A DNS-1123 subdomain made of ``name`` (a secret's name, its ARN, or a parameter path):
+    each ``.``-separated label lower case, every run of other characters one ``-``, trimmed;
+    empty labels dropped; at most 253 characters."""
+    found = _SECRET_ARN.fullmatch(name)
+    if found:
+        name = found.group("name")  # the secret's own name, not its ARN
+    labels = []
+    for label in name.lower().split("."):
+        label = re.sub(r"[^a-z0-9]+", "-", label).strip("-")
+        if label:
+            labels.append(label)
+    made = ".".join(labels)[:MAX_NAME].strip("-.")
+    return made if DNS_1123.fullmatch(made) else "secretsync"
+
+
+# arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf
+_SECRET_ARN = re.compile(
+    r"arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(?P<name>.+?)(-[A-Za-z0-9]{6})?"
+)
 
 
 class Manifest(NamedTuple):
@@ -112,11 +125,11 @@ class Manifest(NamedTuple):
 
 def external_secrets(remote: Remote, keys: Sequence[str], manifest: Manifest) -> str:
     """A Kubernetes ``ExternalSecret`` whose ``spec.data`` maps each key to its remote."""
-    _check_manifest(manifest)
+    check_manifest(manifest)
     bad = {
-        k: "not a Kubernetes secret key (letters, digits, -, . and _)"
+        k: "not a Kubernetes secret key (letters, digits, -, . and _, at most 253, not . or ..)"
         for k in keys
-        if not SECRET_KEY.fullmatch(k)
+        if not SECRET_KEY.fullmatch(k) or len(k) > MAX_NAME or k in (".", "..")
     }
     _refuse("external-secrets", bad)
     name = manifest.name or dns_name(remote.name)
@@ -147,7 +160,8 @@ def external_secrets(remote: Remote, keys: Sequence[str], manifest: Manifest) ->
     return "\n".join(lines) + "\n"
 
 
-def _check_manifest(manifest: Manifest) -> None:
+def check_manifest(manifest: Manifest) -> None:
+    """Refuse a store or a name Kubernetes would (before anything is read)."""
     if not manifest.store or not DNS_1123.fullmatch(manifest.store) or len(manifest.store) > 253:
         raise SecretSyncError(
             f"--store {text.shown(manifest.store)!r} is not a Kubernetes object name (lower-case "
@@ -182,13 +196,15 @@ def cloudformation(remote: Remote, keys: Sequence[str]) -> str:
             "parameters; CloudFormation resolves ssm-secure references only in a few resource "
             "properties, and not in Lambda environment variables (cfn-lint E1027); nothing was "
             "written",
-            hint="Keep such values in Secrets Manager (its references resolve anywhere), use "
-            "--format ecs for ECS, or make the parameter a String if it is not secret.",
+            hint="Leave them out with --keys; keep such values in Secrets Manager (its "
+            "references resolve anywhere), use --format ecs for ECS, or make the parameter a "
+            "String if it is not secret.",
         )
     _refuse("cloudformation", bad)
     if not keys:
         return "{}\n"
-    return "".join(f"{key}: '{_cfn_reference(remote, key)}'\n" for key in keys)
+    # Every key quoted: YAML reads ON, NO, TRUE or NULL bare as a boolean or null.
+    return "".join(f"{yaml_quote(key)}: '{_cfn_reference(remote, key)}'\n" for key in keys)
 
 
 def _cfn_reference(remote: Remote, key: str) -> str:
@@ -197,25 +213,38 @@ def _cfn_reference(remote: Remote, key: str) -> str:
     return f"{{{{resolve:ssm:{remote.name}{key}}}}}"
 
 
-def policy(remote: Remote, keys: Sequence[str], kms: Sequence[str]) -> dict[str, Any]:
+# IAM's limit for a managed policy (an inline policy of a role may hold 10,240): past it, the
+# parameters are granted by their path.
+MAX_POLICY = 6144
+
+
+def policy(
+    remote: Remote, keys: Sequence[str], kms: Sequence[str]
+) -> tuple[dict[str, Any], list[str]]:
     """The IAM statements a task execution role needs to resolve ``ecs``'s references:
-    reading the secret or the parameters, and decrypting with each customer-managed key."""
+    reading the secret or the parameters, and decrypting with each customer-managed key; and
+    warnings."""
+    if not keys:
+        raise SecretSyncError(
+            "no key to reference, so no policy to write (IAM refuses a statement with no "
+            "resource); nothing was written",
+            hint="Check --keys, and the keys held back (see the warnings).",
+        )
+    warnings: list[str] = []
     if remote.backend == "secrets_manager":
-        statements: list[dict[str, Any]] = [
-            {
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": remote.identity,
-            }
-        ]
+        resource: str | list[str] = remote.identity
+        action = "secretsmanager:GetSecretValue"
     else:
-        statements = [
-            {
-                "Effect": "Allow",
-                "Action": "ssm:GetParameters",
-                "Resource": [remote.identity + key for key in keys],
-            }
-        ]
+        resource, action = [remote.identity + key for key in keys], "ssm:GetParameters"
+    statements: list[dict[str, Any]] = [{"Effect": "Allow", "Action": action, "Resource": resource}]
     if kms:
         statements.append({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": list(kms)})
-    return {"Version": "2012-10-17", "Statement": statements}
+    document = {"Version": "2012-10-17", "Statement": statements}
+    if len(json.dumps(document, separators=(",", ":"))) > MAX_POLICY and isinstance(resource, list):
+        statements[0]["Resource"] = remote.identity + "*"
+        warnings.append(
+            f"{len(resource)} parameter ARNs would make the policy longer than IAM's "
+            f"{MAX_POLICY} characters: it grants {remote.identity}* instead, every parameter "
+            "under the path, deeper ones included"
+        )
+    return document, warnings

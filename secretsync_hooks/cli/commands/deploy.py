@@ -61,25 +61,32 @@ def export_references(opts: Options, fmt: str, asked: Asked) -> int:
     check_options(fmt, asked)
     if (opts.source or "remote") != "remote":
         raise SecretSyncError(
-            f"--format {fmt} writes references into AWS, so its keys are the remote's: "
-            f"--source {opts.source} does not apply",
+            f"--format {fmt} writes references that point to AWS, so its keys are the "
+            f"remote's: --source {opts.source} does not apply",
             hint="Leave --source out; `secretsync diff` shows keys the remote lacks.",
         )
     config = opts.load_config()
-    target = None
-    if asked.output is not None:
-        from secretsync_hooks.sync.destination import Destination
+    from secretsync_hooks.sync.destination import Destination
+    from secretsync_hooks.use.references import check_manifest
 
+    # Every place is checked before anything is read or written.
+    target = policy_target = None
+    if asked.output is not None:
         target = Destination(config, asked.output, "--output", fmt)
         target.check()
+    if asked.policy_file is not None:
+        policy_target = Destination(config, asked.policy_file, "--policy-file", fmt)
+        policy_target.check()
+        _exists_folder(policy_target.path, asked.policy_file)
+        if target is not None and policy_target.path == target.path:
+            raise click.UsageError("--policy-file and --output name the same file")
+    if target is not None:
+        _exists_folder(target.path, asked.output or "")
     manifest = None
     if fmt == "external-secrets":
-        manifest = Manifest(
-            str(asked.store),
-            asked.store_kind or "SecretStore",
-            asked.name,
-            asked.api_version or "v1",
-        )
+        kind, version = asked.store_kind or "SecretStore", asked.api_version or "v1"
+        manifest = Manifest(str(asked.store), kind, asked.name, version)
+        check_manifest(manifest)
     wanted = None
     if asked.keys is not None:
         wanted = [k.strip() for k in asked.keys.split(",") if k.strip()]
@@ -98,7 +105,7 @@ def export_references(opts: Options, fmt: str, asked: Asked) -> int:
         click.echo(text.clean(f"secretsync: warning: {warning}"), err=True)
     _write(target, made.text)
     if made.policy is not None:
-        _write_policy(config, asked.policy_file, made.policy)
+        _write_policy(policy_target, asked.policy_file, made.policy)
     if target is not None:
         count = text.count(len(made.keys), "reference")
         click.echo(
@@ -125,15 +132,21 @@ def _write(target: Any, content: str) -> None:
         raise EnvFileError(f"{target.path}: {exc}; nothing was written") from None
 
 
-def _write_policy(config: Any, path: str | None, policy: dict[str, Any]) -> None:
+def _write_policy(target: Any, path: str | None, policy: dict[str, Any]) -> None:
     document = json.dumps(policy, indent=2) + "\n"
-    if path is None:
+    if target is None:
         click.echo("secretsync: the task execution role needs this policy:", err=True)
         click.echo(document, err=True, nl=False)
         return
-    from secretsync_hooks.sync.destination import Destination
-
-    target = Destination(config, path, "--policy-file", "ecs")
-    target.check()
     _write(target, document)
-    click.echo(f"secretsync: wrote the execution role's policy to {text.shown(path)}", err=True)
+    click.echo(
+        f"secretsync: wrote the execution role's policy to {text.shown(path or '')}", err=True
+    )
+
+
+def _exists_folder(path: Any, named: str) -> None:
+    if not path.parent.is_dir():
+        raise SecretSyncError(
+            f"{text.shown(named)}: no such folder {text.shown(str(path.parent))}; nothing was "
+            "written"
+        )
