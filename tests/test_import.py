@@ -116,6 +116,10 @@ def test_chamber_secrets_manager_layout_leaves_out_its_metadata(
         "chamber service myapp (secret myapp)"
     )
     assert values(project / ".env") == {"DB_URL": "Db1Xx2Cc3", "API_KEY": "Ak4Vv5Bb6"}
+    (project / ".env").write_text("DB_URL=mine\n")
+    code, out, err = secretsync(project, *args[:-2], "--chamber-backend", "secretsmanager")
+    assert code == 1  # a clash: the command it proposes reads the same layout
+    assert "import --from chamber myapp --chamber-backend secretsmanager --force" in err
 
 
 def test_chamber_keys_that_would_share_a_name_are_refused(ps: Remote, project: Path) -> None:

@@ -80,6 +80,8 @@ def test_init_sets_a_fresh_repository_up(repo: Path, moto_server: MotoServer) ->
         "secretsync-forbid-env",
         "secretsync-scan",
     ]
+    # A new project or a fresh clone has no value to look for yet: the scan passes then.
+    assert entry["hooks"][2]["args"] == ["--allow-empty"]
     assert (repo / ".env").stat().st_mode & 0o777 == 0o600
     assert "Tk2Lq7Zx9Wm" not in out + err
 
@@ -159,7 +161,7 @@ def test_missing_options_without_a_terminal_write_nothing(repo: Path) -> None:
         (["--name", "bad name!", "--region", "us-east-1"], "not one AWS accepts"),
         (["--name", "a", "--path", "/a/", "--region", "us-east-1"], "two places"),
         (["--backend", "parameter_store", "--name", "a", "--region", "us-east-1"], "--name"),
-        ([*FLAGS, "--env-file", "../outside.env"], "env_file"),
+        ([*FLAGS, "--env-file", "../outside.env"], "--env-file"),
     ],
 )
 def test_a_bad_choice_is_refused_before_anything_is_written(
@@ -207,6 +209,22 @@ def test_in_a_sub_folder_the_hooks_name_its_config(repo: Path) -> None:
     assert init(app, *FLAGS)[0] == 0
     (entry,) = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"]
     assert entry["hooks"][0]["args"] == ["--config", "services/api/.secretsync.toml"]
+    assert entry["hooks"][2]["args"] == [
+        "--config",
+        "services/api/.secretsync.toml",
+        "--allow-empty",
+    ]
+    # A second config of the monorepo gets its own entry; the first one's stays.
+    other = repo / "services" / "web"
+    other.mkdir()
+    code, out, err = init(other, "--name", "web/prod", "--region", "us-east-1")
+    assert code == 0, err
+    assert ".pre-commit-config.yaml: extended with secretsync's hooks" in out
+    repos = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"]
+    assert [entry["hooks"][0]["args"][1] for entry in repos] == [
+        "services/api/.secretsync.toml",
+        "services/web/.secretsync.toml",
+    ]
 
 
 def test_a_development_version_says_how_to_pin_the_hooks(
@@ -236,3 +254,65 @@ def test_on_a_terminal_init_asks_for_what_is_missing(
     assert "AWS region [eu-west-1]: " in output
     config = load_config(Overrides(config=root / ".secretsync.toml"), environ={})
     assert (config.target, config.region) == ("shop/production", "eu-west-1")
+
+
+def test_a_commented_out_block_is_no_hook(repo: Path) -> None:
+    hooks = (
+        "repos:\n- repo: local\n  hooks: []\n"
+        "# - repo: https://github.com/secretsync/secretsync-hooks\n"
+        "#   hooks:\n#     - id: secretsync-check\n#     - id: secretsync-forbid-env\n"
+        "#     - id: secretsync-scan\n"
+    )
+    (repo / ".pre-commit-config.yaml").write_text(hooks)
+    code, out, err = init(repo, *FLAGS)
+    assert code == 0, err
+    assert "extended with secretsync's hooks" in out
+    repos = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"]
+    assert repos[-1]["repo"] == "https://github.com/secretsync/secretsync-hooks"
+
+
+def test_the_region_given_is_the_one_read_and_an_ambient_one_is_said(
+    repo: Path, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Remote("secrets_manager", moto_server.url, region="eu-west-1").seed({"A": "1"})
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    code, out, err = init(repo, "--name", SECRET_EU, "--region", "eu-west-1")
+    assert code == 0, err
+    assert f"Wrote .secretsync.toml: secret {SECRET_EU} in eu-west-1." in out
+    assert f"secret {SECRET_EU} exists in eu-west-1, with 1 key." in out
+    assert "AWS_REGION=us-east-1 overrides region eu-west-1" in err
+
+
+SECRET_EU = "myapp/production"
+
+
+def test_a_tracked_env_is_named_with_what_to_do(repo: Path) -> None:
+    (repo / ".env").write_text("A=1\n")
+    git(repo, "add", ".env")
+    code, _, err = init(repo, *FLAGS)
+    assert code == 0
+    assert ".env is tracked by git, which no .gitignore rule changes: `git rm --cached .env`" in err
+    assert "rotate them" in err
+
+
+@pytest.mark.parametrize("env_file", ["../x.env", "/tmp/abs.env", ""])
+def test_an_env_file_outside_the_folder_is_refused_in_its_own_words(
+    repo: Path, env_file: str
+) -> None:
+    code, _, err = init(repo, *FLAGS, "--env-file", env_file)
+    assert code == 2
+    assert f"--env-file '{env_file}': init names a file in this folder" in err
+    assert "secretsync-init-" not in err
+    assert sorted(path.name for path in repo.iterdir()) == [".git"]
+
+
+def test_init_never_writes_into_git(repo: Path) -> None:
+    code, _, err = init(repo / ".git", *FLAGS)
+    assert code == 2 and "inside a .git folder" in err
+    assert not (repo / ".git" / ".secretsync.toml").exists()
+
+
+def test_without_a_config_every_command_points_at_init(project: Path) -> None:
+    result = run_in_process(project, "status")
+    assert result.returncode == 2
+    assert "`secretsync init` makes one" in result.stderr

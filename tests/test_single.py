@@ -173,3 +173,25 @@ def test_set_on_a_terminal_asks_twice_with_the_input_hidden(
     assert "Value for TOKEN: " in output and "Repeat for confirmation: " in output
     assert "Tt7Yu4Io1P" not in output  # not echoed
     assert Remote("secrets_manager", moto_server.url).values() == {"TOKEN": "Tt7Yu4Io1P"}
+
+
+def test_unset_of_a_key_only_in_the_env_says_so_and_repeats_no_extra_word(
+    remote: Remote, project: Path
+) -> None:
+    with (project / ".env").open("a") as env:
+        env.write("ONLY_HERE=1\n")
+    versions = remote.version_count()
+    code, out, err = secretsync(project, "unset", "ONLY_HERE")
+    assert code == 0, err
+    assert out.startswith("Removed ONLY_HERE from ") and " and " not in out
+    assert remote.version_count() == versions
+    code, out, err = secretsync(project, "unset", "A", "Aa1Qz8Wx3Ec")
+    assert code == 2 and "Aa1Qz8Wx3Ec" not in out + err
+    assert remote.values() == SEEDED
+
+
+def test_set_quotes_the_key_it_proposes(remote: Remote, project: Path) -> None:
+    code, _, err = secretsync(project, "set", "API KEY", "V")
+    assert code == 2 and "secretsync set 'API KEY'" in err
+    code, out, err = secretsync(project, "set", "-q", "B", stdin=NEW)
+    assert (code, out) == (0, "")

@@ -184,7 +184,8 @@ def load_config(
     if path is None:
         raise ConfigError(
             f"no {CONFIG_FILENAME} found in {cwd} or its parents (up to the git root)",
-            hint="Create one (see README, 'Configuration') or pass --config PATH.",
+            hint="`secretsync init` makes one (or see docs/reference/configuration.md), or pass "
+            "--config PATH.",
         )
     raw = read_config_file(path)
     warnings = validate(raw, path)

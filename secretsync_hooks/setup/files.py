@@ -53,8 +53,9 @@ def read_text(path: Path) -> str | None:
 def append(path: Path, before: str | None, lines: list[str], *, mode: int = 0o644) -> None:
     """``path`` with ``lines`` after its text (a line break first where it lacks one)."""
     old = before or ""
-    joiner = "" if not old or old.endswith("\n") else "\n"
-    new = old + joiner + "".join(f"{line}\n" for line in lines)
+    newline = "\r\n" if "\r\n" in old else "\n"  # the file's own line ends
+    joiner = "" if not old or old.endswith("\n") else newline
+    new = old + joiner + "".join(f"{line}{newline}" for line in lines)
     write(path, new, mode=None if before is not None else mode)
 
 

@@ -60,6 +60,14 @@ def config_text(choices: Choices) -> str:
 def check_choices(folder: Path, choices: Choices) -> Config:
     """The config ``choices`` make, loaded and checked as secretsync will load it (names AWS
     would reject included), from a copy outside the project: nothing is written here."""
+    env_file = Path(choices.env_file)
+    if not choices.env_file or env_file.is_absolute() or ".." in env_file.parts:
+        raise ConfigError(
+            f"--env-file {text.shown(choices.env_file)!r}: init names a file in this folder "
+            "(or below it), like .env or app/.env; nothing was written",
+            hint="For a file elsewhere, leave --env-file out and pass --env-file PATH to each "
+            "command instead.",
+        )
     if choices.backend not in BACKEND_TYPES:
         raise ConfigError(
             f"unknown backend {text.shown(choices.backend)!r}",
@@ -75,6 +83,7 @@ def check_choices(folder: Path, choices: Choices) -> Config:
             get_backend(config, AwsSession(config.region, None))  # checks the name
         except ConfigError as exc:
             exc.message = exc.message.replace(str(draft), f"--{_flag(choices)}")
+            exc.message = exc.message.replace(scratch, "this folder")
             raise
         except SecretSyncError as exc:
             raise ConfigError(f"--{_flag(choices)}: {exc.message}", hint=exc.hint) from None
@@ -90,6 +99,11 @@ def initialise(
 ) -> Done:
     """Write the config and set the project up around it (see the module)."""
     path = folder / CONFIG
+    if ".git" in folder.resolve().parts:
+        raise ConfigError(
+            f"{folder} is inside a .git folder, git's own files; nothing was written",
+            hint="Run init in the work tree.",
+        )
     if path.exists() or path.is_symlink():
         raise ConfigError(
             f"{path} exists already; init never overwrites it; nothing was written",
@@ -107,7 +121,10 @@ def initialise(
             files.check_place(tree / FILE, tree)
     notes: list[str] = []
     files.write(path, config_text(choices), mode=0o644)
-    config = load_config(Overrides(config=path))
+    # Read where the user just said: an ambient AWS_REGION is said (config.warnings), not
+    # obeyed, on this first read.
+    config = load_config(Overrides(config=path, region=choices.region))
+    notes += list(load_config(Overrides(config=path)).warnings)
     ignored = hooked = None
     if tree is None:
         notes.append(f"{folder} is not in a git work tree: no .gitignore, no hooks")
@@ -121,7 +138,21 @@ def initialise(
         elif hooks and rev is not None:
             hooked = add_hooks(tree, rev, hook_args)
     private = files.make_private(config.env_file)
+    notes += _tracked(config.env_file)
     return Done(config, ignored, hooked, private, notes)
+
+
+def _tracked(env_file: Path) -> list[str]:
+    """A .env git tracks already: no ignore rule stops the next commit of it."""
+    from secretsync_hooks.local.exposure import tracked
+
+    if not env_file.exists() or not tracked(env_file):
+        return []
+    return [
+        f"{env_file.name} is tracked by git, which no .gitignore rule changes: `git rm --cached "
+        f"{text.shown(env_file.name)}` stops tracking it, and the secrets already committed are "
+        "in the history: rotate them"
+    ]
 
 
 class RemoteState(NamedTuple):

@@ -23,10 +23,15 @@ class Hooked(NamedTuple):
 
 
 def entry(rev: str, indent: str, args: list[str]) -> str:
-    """The ``- repo:`` entry, its list items at ``indent``."""
-    given = f"\n{indent}      args: [{', '.join(args)}]" if args else ""
-    hooks = "".join(f"\n{indent}    - id: {hook}{given}" for hook in HOOKS)
-    return f"{indent}- repo: {REPOSITORY}\n{indent}  rev: {rev}\n{indent}  hooks:{hooks}\n"
+    """The ``- repo:`` entry, its list items at ``indent``.  The scan hook passes while there
+    is nothing to look for (a new project, a fresh clone before its first pull)."""
+    lines = [f"{indent}- repo: {REPOSITORY}", f"{indent}  rev: {rev}", f"{indent}  hooks:"]
+    for hook in HOOKS:
+        given = [*args, "--allow-empty"] if hook == "secretsync-scan" else args
+        lines.append(f"{indent}    - id: {hook}")
+        if given:
+            lines.append(f"{indent}      args: [{', '.join(given)}]")
+    return "\n".join(lines) + "\n"
 
 
 def add_hooks(root: Path, rev: str, args: list[str], *, dry_run: bool = False) -> Hooked:
@@ -39,10 +44,11 @@ def add_hooks(root: Path, rev: str, args: list[str], *, dry_run: bool = False) -
             files.check_place(path, root)
             files.write(path, whole, mode=0o644)
         return Hooked(path, "written", whole)
-    if REPOSITORY in before:
-        missing = [hook for hook in HOOKS if not re.search(rf"id:\s*{hook}\s*$", before, re.M)]
-        if not missing:
-            return Hooked(path, "present", "")
+    if _present(before, args):
+        return Hooked(path, "present", "")
+    live = _live(before)
+    if REPOSITORY in live and not args:
+        missing = [hook for hook in HOOKS if not re.search(rf"id:\s*{hook}\s*$", live, re.M)]
         why = f"it names {REPOSITORY} already, without {', '.join(missing)}"
         return Hooked(path, "manual", entry(rev, "  ", args), why)
     indent, why = _list_indent(before)
@@ -51,8 +57,23 @@ def add_hooks(root: Path, rev: str, args: list[str], *, dry_run: bool = False) -
     added = entry(rev, indent, args)
     if not dry_run:
         files.check_place(path, root)
-        files.append(path, before, [added.rstrip("\n")])
+        files.append(path, before, added.rstrip("\n").split("\n"))
     return Hooked(path, "extended", added)
+
+
+def _present(text: str, args: list[str]) -> bool:
+    """Whether the file (its comments left out) has every hook, checking this config."""
+    live = _live(text)
+    if REPOSITORY not in live:
+        return False
+    if not all(re.search(rf"id:\s*{hook}\s*$", live, re.M) for hook in HOOKS):
+        return False
+    return not args or args[-1] in live  # the config's path, for a config not at the root
+
+
+def _live(text: str) -> str:
+    """The text with its comments left out (a commented-out hook is no hook)."""
+    return "\n".join(re.sub(r"(^|\s)#.*", "", line) for line in text.splitlines())
 
 
 def _list_indent(text: str) -> tuple[str | None, str]:

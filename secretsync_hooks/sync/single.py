@@ -41,6 +41,7 @@ class Changed(NamedTuple):
     remote: str | None  # the remote's name, None for a local key (the .env only)
     env_file: str | None  # the .env's path, None when it was left as it was
     version: str | None
+    local_only: bool = False  # a local key of the contract: the .env only, by rule
 
 
 def get_value(
@@ -150,7 +151,8 @@ def _change(
     if writes_local:
         check_destination(workspace, allow_tracked=allow_tracked)
     result = ApplyResult()
-    if not local_only and (op.action is Action.UPDATE or in_remote):
+    touches_remote = not local_only and (op.action is Action.UPDATE or in_remote)
+    if touches_remote:
         result = _write_remote(workspace, op, force)
     if writes_local:
         _write_local(workspace, op, wrote_remote=not local_only and result.applied != ())
@@ -162,9 +164,10 @@ def _change(
     return Changed(
         op.key,
         "set" if op.action is Action.UPDATE else "unset",
-        None if local_only else workspace.remote_name,
+        workspace.remote_name if touches_remote else None,
         str(config.env_file) if writes_local else None,
         result.version,
+        local_only,
     )
 
 

@@ -99,7 +99,9 @@ def import_(
         done = merging.write(planned, allow_tracked=allow_tracked)
     except merging.Clash as exc:
         _show(opts, planned, refused=True)
-        again = shlex.join(["import", "--from", source_kind, argument, "--force"])
+        chamber = ["--chamber-backend", chamber_backend] if chamber_backend else []
+        words = ["import", "--from", source_kind, argument, *chamber, *opts.target_args()]
+        again = shlex.join([*words, "--force"])
         them = "it" if len(exc.keys) == 1 else "them"
         exc.hint = (
             f"`secretsync {again}` replaces {them} with the source's values; without --force, "

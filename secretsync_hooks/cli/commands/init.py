@@ -182,11 +182,17 @@ def _report_remote(opts: Options, config: object) -> None:
     from secretsync_hooks.setup.init import read_state
 
     assert isinstance(config, Config)
+    from secretsync_hooks.errors import AwsUnavailableError
+
     try:
         state = read_state(config, opts.redactor, opts.timeout)
-    except SecretSyncError as exc:
+    except AwsUnavailableError as exc:
         _warn(f"AWS could not be asked: {exc.message}")
         click.echo("Next: `secretsync status` once AWS can be asked.")
+        return
+    except SecretSyncError as exc:
+        _warn(f"{config.remote_name} could not be read: {exc.message}")
+        click.echo("Next: `secretsync status` says more.")
         return
     has_env = config.env_file.is_file()
     if state.exists:
@@ -206,6 +212,13 @@ def _report_remote(opts: Options, config: object) -> None:
             else (f"put your settings in {config.env_file.name}, then `secretsync push` creates it")
         )
     click.echo(f"Next: {step}.")
+
+
+def _relative(path: Path) -> str:
+    try:
+        return text.shown(str(path.relative_to(Path.cwd().resolve())))
+    except ValueError:
+        return text.shown(str(path))
 
 
 def _warn(message: str) -> None:

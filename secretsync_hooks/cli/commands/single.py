@@ -8,7 +8,7 @@ import sys
 import click
 
 from secretsync_hooks import options, text
-from secretsync_hooks.cli.context import TARGET, Options, command_options, short_help
+from secretsync_hooks.cli.context import DISPLAY, TARGET, Options, command_options, short_help
 from secretsync_hooks.errors import ExitCode, SecretSyncError
 from secretsync_hooks.options import Spec
 
@@ -29,6 +29,7 @@ _ALLOW_TRACKED = click.option(
     help="Write into the .env even though git tracks it (refused otherwise: the next commit "
     "would publish the secrets).",
 )
+_QUIET = next(spec for spec in DISPLAY if spec.dest == "quiet")
 # A value on the command line is refused, not taken: these catch it to say so.
 _REFUSED_VALUE = click.argument("value", nargs=-1, required=False, metavar="")
 
@@ -52,7 +53,7 @@ def get(opts: Options, key: str) -> int:
     return int(ExitCode.OK)
 
 
-@command_options(*TARGET, options.TIMEOUT, options.DEBUG)
+@command_options(*TARGET, _QUIET, options.TIMEOUT, options.DEBUG)
 @_FORCE
 @_ALLOW_TRACKED
 @click.argument("key")
@@ -83,11 +84,12 @@ def set_(opts: Options, key: str, value: tuple[str, ...], force: bool, allow_tra
     return int(ExitCode.OK)
 
 
-@command_options(*TARGET, options.TIMEOUT, options.DEBUG)
+@command_options(*TARGET, _QUIET, options.TIMEOUT, options.DEBUG)
 @_FORCE
 @_ALLOW_TRACKED
 @click.argument("key")
-def unset(opts: Options, key: str, force: bool, allow_tracked: bool) -> int:
+@_REFUSED_VALUE
+def unset(opts: Options, key: str, value: tuple[str, ...], force: bool, allow_tracked: bool) -> int:
     """Remove one key from AWS and from the .env; exit 1 when neither holds it.
 
     In AWS through the same compare-and-swap as push (every other key stays as it is), in
@@ -95,6 +97,12 @@ def unset(opts: Options, key: str, force: bool, allow_tracked: bool) -> int:
     """
     from secretsync_hooks.sync.single import unset_value
 
+    if value or "=" in key:
+        raise SecretSyncError(
+            "unset takes one key name and nothing else (what followed it was not repeated "
+            "here); nothing was changed",
+            hint=f"secretsync unset {_quoted(key.split('=', 1)[0] or 'KEY')}",
+        )
     config = opts.load_config()
     changed = unset_value(
         config, opts.redactor, key, force=force, allow_tracked=allow_tracked, deadline=opts.timeout
@@ -108,14 +116,21 @@ def _refuse_a_value_in_argv(key: str, value: tuple[str, ...], verb: str) -> None
     without repeating it, and show the way that keeps it out."""
     if not value and "=" not in key:
         return
-    name = key.split("=", 1)[0] or "KEY"
+    name = _quoted(key.split("=", 1)[0] or "KEY")
     raise SecretSyncError(
         f"{verb} takes the value from stdin or a hidden prompt, never from the command line, "
         "where shell history and process lists keep it; nothing was changed",
-        hint=f"printf '%s' \"$VALUE\" | secretsync {verb} {text.shown(name)}   (or run "
-        f"`secretsync {verb} {text.shown(name)}` on a terminal to type it; clear your shell "
+        hint=f"printf '%s' \"$VALUE\" | secretsync {verb} {name}   (or run "
+        f"`secretsync {verb} {name}` on a terminal to type it; clear your shell "
         "history of the value you typed)",
     )
+
+
+def _quoted(key: str) -> str:
+    """``key`` as a shell word to paste."""
+    import shlex
+
+    return text.shown(shlex.quote(key))
 
 
 def _read_value(key: str) -> str:
@@ -134,8 +149,8 @@ def _read_value(key: str) -> str:
         raise SecretSyncError(
             "nothing on stdin: set takes the value from stdin (or a hidden prompt on a "
             "terminal); nothing was changed",
-            hint=f"printf '%s' \"$VALUE\" | secretsync set {text.shown(key)}; an empty value "
-            f"is `echo | secretsync set {text.shown(key)}`.",
+            hint=f"printf '%s' \"$VALUE\" | secretsync set {_quoted(key)}; an empty value "
+            f"is `echo | secretsync set {_quoted(key)}`.",
         )
     try:
         given = data.decode("utf-8")
@@ -165,7 +180,7 @@ def _said(opts: Options, changed: object) -> None:
     if changed.env_file is not None:
         places.append(text.shown(changed.env_file))
     where = " and ".join(places) if places else "nowhere (neither side held it)"
-    local = "" if changed.remote is not None else " (a local key: never in AWS)"
+    local = " (a local key: never in AWS)" if changed.local_only else ""
     click.echo(f"{verb} {key} {'in' if verb == 'Set' else 'from'} {where}{local}.")
 
 
