@@ -316,3 +316,27 @@ def test_without_a_config_every_command_points_at_init(project: Path) -> None:
     result = run_in_process(project, "status")
     assert result.returncode == 2
     assert "`secretsync init` makes one" in result.stderr
+
+
+def test_outside_a_work_tree_only_the_config_is_written(
+    tmp_path: Path, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(release, "release_tag", lambda version=None: "v1.2.3")
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    code, _, err = init(folder, *FLAGS)
+    assert code == 0, err
+    assert "is not in a git work tree: no .gitignore, no hooks" in err
+    assert sorted(path.name for path in folder.iterdir()) == [".secretsync.toml"]
+
+
+def test_when_aws_cannot_be_asked_the_files_stay_and_a_warning_says_so(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    code, out, err = init(repo, *FLAGS)
+    assert code == 0
+    assert "secretsync: warning: AWS could not be asked: cannot reach http://127.0.0.1:9/" in err
+    assert "Next: `secretsync status` once AWS can be asked." in out
+    assert (repo / ".secretsync.toml").exists() and (repo / ".gitignore").exists()

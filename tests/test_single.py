@@ -195,3 +195,36 @@ def test_set_quotes_the_key_it_proposes(remote: Remote, project: Path) -> None:
     assert code == 2 and "secretsync set 'API KEY'" in err
     code, out, err = secretsync(project, "set", "-q", "B", stdin=NEW)
     assert (code, out) == (0, "")
+
+
+def test_set_creates_the_remote_in_another_region_only_with_force(
+    project: Path, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(project, "secrets_manager")
+    config.write_text(config.read_text().replace('region = "us-east-1"', 'region = "eu-west-1"'))
+    (project / ".env").write_text("")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    code, _, err = secretsync(project, "set", "A", stdin=NEW)
+    assert code == 1
+    assert "but the config puts it in eu-west-1" in err
+    assert "Pass --region eu-west-1 to create it where the config puts it" in err
+    assert Remote("secrets_manager", moto_server.url).values() == {}
+    assert secretsync(project, "set", "A", "--force", stdin=NEW)[0] == 0
+    assert Remote("secrets_manager", moto_server.url).values() == {"A": NEW}
+
+
+def test_when_the_env_cannot_be_written_the_message_says_aws_changed(
+    remote: Remote, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from secretsync_hooks.errors import EnvFileError
+    from secretsync_hooks.local.env_file import EnvFile
+
+    def refuse(self: EnvFile, path: Path | None = None) -> None:
+        raise EnvFileError(".env: disk full; nothing was written")
+
+    monkeypatch.setattr(EnvFile, "write", refuse)
+    code, _, err = secretsync(project, "set", "B", stdin=NEW)
+    assert code == 2
+    assert "B was changed in secret" in err or "B was changed in parameter path" in err
+    assert "not in .env: `secretsync pull` brings it over" in err
+    assert remote.values()["B"] == NEW and NEW not in err

@@ -17,6 +17,11 @@ from secretsync_hooks import text
 from secretsync_hooks.errors import SecretSyncError
 
 FORMATS = ("dotenv", "json", "yaml", "shell", "github", "docker")
+# export's other formats: references to the values, never the values (use/references.py);
+# named here so that loading the CLI does not load their encoders.
+REFERENCE_FORMATS = ("ecs", "external-secrets", "cloudformation")
+STORE_KINDS = ("SecretStore", "ClusterSecretStore")
+API_VERSIONS = ("v1", "v1beta1")
 # Names a shell, docker and the GitHub runner all accept as variables.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # docker reads its --env-file with Go's bufio.Scanner: a line of 64 KiB or more fails.

@@ -19,14 +19,11 @@ from secretsync_hooks import text
 from secretsync_hooks.errors import SecretSyncError
 from secretsync_hooks.use.encoders import yaml_quote
 
-FORMATS = ("ecs", "external-secrets", "cloudformation")
 # The ExternalSecret CRD's own rules (external-secrets.io/v1): a target key, and the DNS-1123
 # subdomain every Kubernetes object name is.
 SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 DNS_1123 = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 MAX_NAME = 253
-STORE_KINDS = ("SecretStore", "ClusterSecretStore")
-API_VERSIONS = ("v1", "v1beta1")
 # A container's environment variable (ECS), and a Lambda function's (which needs 2 or more
 # characters, as cfn-lint and the Lambda API say).
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -17,9 +17,7 @@ import click
 from secretsync_hooks import options
 from secretsync_hooks.cli.context import TARGET, Options, command_options, short_help
 from secretsync_hooks.errors import SecretSyncError
-from secretsync_hooks.use.encoders import FORMATS
-from secretsync_hooks.use.references import API_VERSIONS, STORE_KINDS
-from secretsync_hooks.use.references import FORMATS as REFERENCE_FORMATS
+from secretsync_hooks.use.encoders import API_VERSIONS, FORMATS, REFERENCE_FORMATS, STORE_KINDS
 
 if TYPE_CHECKING:
     from secretsync_hooks.config.settings import Config
