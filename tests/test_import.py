@@ -163,7 +163,7 @@ REFUSED = [
     ('[{"key": "A", "value": 1}]', 'item 1 of the list (A) has a "value" that is a number'),
     ('[{"value": "Rv1Ee2"}]', 'item 1 of the list has no "key"'),
     ('[{"key": "A", "value": "Rv1Ee2"}, {"key": "A", "value": "x"}]', "A is listed twice"),
-    ('{"A": "Rv1Ee2",', "not JSON (Expecting property name enclosed in double quotes at line 1"),
+    ('{"A": "Rv1Ee2",', "not JSON (Expecting property name enclosed in double quotes: line 1"),
     ('{"BAD KEY\'": "Rv1Ee2"}', "a name a .env file cannot hold"),
     ('{"A=B": "Rv1Ee2"}', "a name with '=' or a NUL character"),
     ('{"": "Rv1Ee2"}', "an empty name: "),
@@ -431,3 +431,24 @@ def test_reading_registers_every_value_with_the_redactor(project: Path, aws: Non
     planned = plan_import(config, redactor, source)
     assert (planned.added, planned.cannot_move) == (("DB_PASSWORD",), ())
     assert "Rd1Aa2Cc3Tt4" not in repr(planned) + repr(source)
+
+
+def test_a_long_import_is_summed_up_not_listed_whole(
+    project: Path, moto_server: MotoServer
+) -> None:
+    write_config(project, "secrets_manager")
+    source = project / "export.json"
+    source.write_text(json.dumps({f"KEY_{i:04}": "v" for i in range(500)}))
+    code, out, err = secretsync(project, "import", "--from", "json", str(source))
+    assert code == 0, err
+    assert "KEY_0019, ... and 480 more" in out + err
+    assert "KEY_0020" not in out + err
+
+
+def test_an_unterminated_string_is_said_once(project: Path, moto_server: MotoServer) -> None:
+    write_config(project, "secrets_manager")
+    (project / "bad.json").write_text('{"A": "Qz8unterminated')
+    code, _, err = secretsync(project, "import", "--from", "json", "bad.json")
+    assert code == 2
+    assert "Unterminated string starting at: line 1" in err and "at at" not in err
+    assert "Qz8unterminated" not in err

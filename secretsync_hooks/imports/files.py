@@ -60,7 +60,7 @@ def parse_json(document: str, where: str) -> dict[str, str]:
     except json.JSONDecodeError as exc:
         # The exception's own words are a position and what was expected, never the content.
         raise SourceError(
-            f"{where}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            f"{where}: not JSON ({exc.msg}: line {exc.lineno}, column {exc.colno}); "
             "nothing was imported"
         ) from None
     except RecursionError:

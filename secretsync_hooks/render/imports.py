@@ -58,10 +58,18 @@ def _edits(plan: ImportPlan, *, done: bool) -> str:
         (("overwrite", "overwrote"), plan.overwritten),
     ):
         if keys:
-            parts.append(f"{verbs[done]} {len(keys)} ({text.keys(keys)})")
+            parts.append(f"{verbs[done]} {len(keys)} ({_listed(keys)})")
     if plan.unchanged:
-        parts.append(f"{len(plan.unchanged)} already the same ({text.keys(plan.unchanged)})")
+        parts.append(f"{len(plan.unchanged)} already the same ({_listed(plan.unchanged)})")
     return "; ".join(parts)
+
+
+MAX_LISTED = 20  # key names on a summary line; the JSON document lists every one
+
+
+def _listed(keys: Sequence[str]) -> str:
+    more = len(keys) - MAX_LISTED
+    return text.keys(keys[:MAX_LISTED]) + (f", ... and {more} more" if more > 0 else "")
 
 
 def _names(plan: ImportPlan) -> list[str]:
