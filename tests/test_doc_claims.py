@@ -737,3 +737,46 @@ def _recorder(into: list[dict[str, Any]]) -> Callable[[int, bytes], None]:
         into.append(json.loads(body))
 
     return record
+
+
+# -- the README's quick start -----------------------------------------------------------------
+
+
+def test_the_quick_start_does_what_its_comments_say(
+    tmp_path: Path, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    from secretsync_hooks import release
+
+    monkeypatch.setattr(release, "release_tag", lambda version=None: "v1.2.3")  # a release
+    root = tmp_path / "app"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / ".env").write_text("API_TOKEN=Qs4Tk7Zp1Lm\nLOG_LEVEL=info\n")
+    lines = [line for line in block(README, "## Quick start").splitlines() if line.strip()]
+    codes = {}
+    for line in lines:
+        command = line.split("#", 1)[0].strip()
+        if not command:
+            continue
+        words = shlex.split(command)
+        assert words[0] == "secretsync", line
+        result = run_in_process(root, *words[1:])
+        codes[words[1]] = result.returncode
+        if words[1] == "init":
+            # writes .secretsync.toml, makes git ignore .env (keeping .env.example), adds the hooks
+            assert (root / ".secretsync.toml").is_file()
+            ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=root, check=False)
+            kept = subprocess.run(
+                ["git", "check-ignore", "-q", ".env.example"], cwd=root, check=False
+            )
+            assert (ignored.returncode, kept.returncode) == (0, 1)
+            assert "secretsync-check" in (root / ".pre-commit-config.yaml").read_text()
+        if words[1] == "push":  # the secret does not exist yet: push creates it from .env
+            assert Remote("secrets_manager", moto_server.url).values() == {
+                "API_TOKEN": "Qs4Tk7Zp1Lm",
+                "LOG_LEVEL": "info",
+            }
+        assert "Qs4Tk7Zp1Lm" not in result.stdout + result.stderr
+    assert codes == {"init": 0, "status": 1, "push": 0, "diff": 0, "pull": 0}

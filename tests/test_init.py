@@ -340,3 +340,20 @@ def test_when_aws_cannot_be_asked_the_files_stay_and_a_warning_says_so(
     assert "secretsync: warning: AWS could not be asked: cannot reach http://127.0.0.1:9/" in err
     assert "Next: `secretsync status` once AWS can be asked." in out
     assert (repo / ".secretsync.toml").exists() and (repo / ".gitignore").exists()
+
+
+def test_a_folder_name_yaml_would_split_stays_one_argument(repo: Path) -> None:
+    app = repo / "svc: a, b[1]"
+    app.mkdir()
+    code, _, err = init(app, *FLAGS)
+    assert code == 0, err
+    (entry,) = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"]
+    assert entry["hooks"][0]["args"] == ["--config", "svc: a, b[1]/.secretsync.toml"]
+
+
+def test_a_second_run_after_an_interrupted_one_finishes_the_job(repo: Path) -> None:
+    # The config is written last: a run stopped before it leaves nothing that refuses a rerun.
+    (repo / ".gitignore").write_text(".env\n.env.*\n!.env.example\n")
+    code, out, err = init(repo, *FLAGS)
+    assert code == 0, err
+    assert ".gitignore: git already ignores the .env files and keeps .env.example." in out

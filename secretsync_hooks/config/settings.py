@@ -323,6 +323,17 @@ def _profile(
     return None
 
 
+def ambient_region(environ: Mapping[str, str], profile: str | None) -> str | None:
+    """The region a new config would be read in before it names one (``init``'s default):
+    ``SECRETSYNC_REGION`` > ``AWS_REGION`` > ``AWS_DEFAULT_REGION`` > the AWS profile's."""
+    for variable in ("SECRETSYNC_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        if value := _env(environ, variable):
+            return value
+    from secretsync_hooks.config.aws_profile import profile_region
+
+    return profile_region(profile or _env(environ, "AWS_PROFILE"), environ)[0]
+
+
 def _region(
     layers: _Layers,
     overrides: Overrides,

@@ -24,10 +24,9 @@ from secretsync_hooks.config.settings import (
     RemoteSettings,
     SecretsManagerSettings,
 )
-from secretsync_hooks.errors import EnvFileError
 from secretsync_hooks.imports import chamber, files
 from secretsync_hooks.imports.files import SourceError
-from secretsync_hooks.local.env_file import EnvFile
+from secretsync_hooks.local.env_file import can_hold_key
 from secretsync_hooks.redact import Redactor
 from secretsync_hooks.remote.aws import AwsSession
 from secretsync_hooks.remote.base import RemoteSnapshot
@@ -111,9 +110,7 @@ def key_problem(key: str) -> str | None:
         return "an empty name"
     if "=" in key or "\x00" in key:
         return "a name with '=' or a NUL character, which no environment variable can have"
-    try:
-        EnvFile([]).set(key, "")  # what the .env writer itself would refuse
-    except EnvFileError:
+    if not can_hold_key(key):  # what the .env writer itself would refuse
         return (
             "a name a .env file cannot hold (a line break, or a single quote in a name "
             "that needs quoting)"

@@ -108,3 +108,25 @@ def differs(example: Example) -> bool:
         return True
     # A checkout with CRLF line endings (core.autocrlf) holds the same file.
     return data.replace(b"\r\n", b"\n") != example.text.encode("utf-8")
+
+
+def write_example(config: Config, made: Example, named: str) -> None:
+    """Write the example where it may go: never over a .env or the config, never through a
+    symbolic link, never out of the work tree through a linked folder."""
+    from secretsync_hooks.errors import SecretSyncError
+    from secretsync_hooks.local.fs import FileProblem, write_atomic
+    from secretsync_hooks.sync.destination import Destination
+
+    destination = Destination(config, str(made.path), named, "", writer="example")
+    destination.check()
+    mode = None if made.path.exists() else 0o644  # committed, not secret
+    try:
+        write_atomic(
+            destination.path,
+            made.text.encode("utf-8"),
+            mode=mode,
+            follow_symlinks=False,
+            check=lambda _path: destination.check(),
+        )
+    except FileProblem as exc:
+        raise SecretSyncError(f"{text.shown(str(made.path))}: {exc}") from None

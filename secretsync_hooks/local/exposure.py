@@ -25,9 +25,25 @@ def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes] | No
         return None
 
 
+def work_tree_of(directory: Path) -> Path | None:
+    """The nearest folder at or above ``directory`` holding a ``.git`` (directory or file)."""
+    return next(
+        (folder for folder in (directory, *directory.parents) if (folder / ".git").exists()), None
+    )
+
+
 def _in_work_tree(directory: Path) -> bool:
-    """Whether a ``.git`` (directory or file) is at or above ``directory``."""
-    return any((folder / ".git").exists() for folder in (directory, *directory.parents))
+    return work_tree_of(directory) is not None
+
+
+def ignored(directory: Path, name: str) -> bool | None:
+    """Whether git's ignore rules (every source of them) ignore ``name`` in ``directory``,
+    tracked or not; None when git cannot tell."""
+    # check-ignore takes names, not pathspecs; 0: ignored, 1: not ignored
+    said = _git(directory, "check-ignore", "-q", "--no-index", "--", name)
+    if said is None or said.returncode not in (0, 1):
+        return None
+    return said.returncode == 0
 
 
 def _tracked_as_named(path: Path) -> bool | None:
@@ -72,7 +88,4 @@ def committable(path: Path) -> bool:
         return False  # not in a work tree: nothing to commit it into
     if as_named or tracked(path):
         return True  # tracked: `git commit -a` takes it, whatever .gitignore says
-    directory = as_written(path).parent
-    # check-ignore takes names, not pathspecs; 1: not ignored
-    ignored = _git(directory, "check-ignore", "-q", "--no-index", "--", path.name)
-    return ignored is not None and ignored.returncode == 1
+    return ignored(as_written(path).parent, path.name) is False

@@ -12,14 +12,6 @@ from secretsync_hooks.local.fs import FileProblem, leads_outside, read_regular, 
 MAX_BYTES = 1024 * 1024
 
 
-def work_tree(folder: Path) -> Path | None:
-    """The work tree holding ``folder``: the nearest folder at or above it with a ``.git``."""
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return None
-
-
 def check_place(path: Path, tree: Path) -> None:
     """Refuse a file ``init`` would write that is a symbolic link, or that a linked folder
     takes out of the work tree."""

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
+from secretsync_hooks.local.exposure import ignored
 from secretsync_hooks.setup import files
 
 # Names that stand for "the .env files": the file itself and its variants (.env.local, ...).
@@ -20,31 +20,11 @@ class Ignored(NamedTuple):
     unsolved: list[str]  # names git still gets wrong after the edit (a rule elsewhere)
 
 
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
-    try:
-        return subprocess.run(
-            ["git", "-c", "core.fsmonitor=false", "-C", str(folder), *args],
-            capture_output=True,
-            check=False,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-
-
-def is_ignored(folder: Path, name: str) -> bool | None:
-    """What ``git check-ignore`` says of ``name`` in ``folder`` (None: git cannot tell)."""
-    said = _git(folder, "check-ignore", "-q", "--no-index", "--", name)
-    if said is None or said.returncode not in (0, 1):
-        return None
-    return said.returncode == 0
-
-
 def _wanted(folder: Path, env_file: str) -> tuple[list[str], list[str]]:
     """The names git should ignore and should not, as git sees them now, wrongly."""
     env_names = list(dict.fromkeys([".env", env_file, *SAMPLES]))
-    ignore = [name for name in env_names if is_ignored(folder, name) is False]
-    keep = [name for name in (".env.example",) if is_ignored(folder, name) is True]
+    ignore = [name for name in env_names if ignored(folder, name) is False]
+    keep = [name for name in (".env.example",) if ignored(folder, name) is True]
     return ignore, keep
 
 

@@ -13,10 +13,11 @@ from typing import NamedTuple
 from secretsync_hooks import text
 from secretsync_hooks.config.settings import BACKEND_TYPES, Config, Overrides, load_config
 from secretsync_hooks.errors import ConfigError, SecretSyncError
+from secretsync_hooks.local.exposure import work_tree_of
 from secretsync_hooks.redact import Redactor
 from secretsync_hooks.setup import files
 from secretsync_hooks.setup.gitignore import Ignored, ignore_env_files
-from secretsync_hooks.setup.precommit import Hooked, add_hooks
+from secretsync_hooks.setup.precommit import FILE, Hooked, add_hooks
 
 CONFIG = ".secretsync.toml"
 
@@ -94,10 +95,10 @@ def _flag(choices: Choices) -> str:
     return "name" if choices.backend == "secrets_manager" else "path"
 
 
-def initialise(
-    folder: Path, choices: Choices, *, hooks: bool, rev: str | None, hook_args: list[str]
-) -> Done:
-    """Write the config and set the project up around it (see the module)."""
+def initialise(folder: Path, choices: Choices, *, hooks: bool, rev: str | None) -> Done:
+    """Set the project up around the config, then write the config (see the module).  The
+    config comes last: a run stopped half-way (Ctrl-C) can simply be run again, since every
+    other step only adds what is missing."""
     path = folder / CONFIG
     if ".git" in folder.resolve().parts:
         raise ConfigError(
@@ -110,21 +111,14 @@ def initialise(
             hint="`secretsync config` shows what it says; edit it, or remove it to start over.",
         )
     check_choices(folder, choices)
-    tree = files.work_tree(folder)
+    tree = work_tree_of(folder.resolve())
     # Every place is checked before the first file is written.
     files.check_place(path, tree or folder)
     if tree is not None:
-        from secretsync_hooks.setup.precommit import FILE
-
         files.check_place(folder / ".gitignore", tree)
         if hooks:
             files.check_place(tree / FILE, tree)
     notes: list[str] = []
-    files.write(path, config_text(choices), mode=0o644)
-    # Read where the user just said: an ambient AWS_REGION is said (config.warnings), not
-    # obeyed, on this first read.
-    config = load_config(Overrides(config=path, region=choices.region))
-    notes += list(load_config(Overrides(config=path)).warnings)
     ignored = hooked = None
     if tree is None:
         notes.append(f"{folder} is not in a git work tree: no .gitignore, no hooks")
@@ -136,10 +130,23 @@ def initialise(
                 "hooks at: add them by hand with a commit SHA as `rev:` (see the hooks guide)"
             )
         elif hooks and rev is not None:
-            hooked = add_hooks(tree, rev, hook_args)
-    private = files.make_private(config.env_file)
-    notes += _tracked(config.env_file)
+            hooked = add_hooks(tree, rev, hook_args(folder.resolve(), tree))
+    env_file = folder / choices.env_file
+    private = files.make_private(env_file)
+    notes += _tracked(env_file)
+    files.write(path, config_text(choices), mode=0o644)
+    # Read where the user just said: an ambient AWS_REGION is said (config.warnings), not
+    # obeyed, on this first read.
+    config = load_config(Overrides(config=path, region=choices.region))
+    notes += list(load_config(Overrides(config=path)).warnings)
     return Done(config, ignored, hooked, private, notes)
+
+
+def hook_args(folder: Path, tree: Path) -> list[str]:
+    """The hooks' ``--config`` when the config is not at the root of the work tree."""
+    if folder == tree:
+        return []
+    return ["--config", (folder.relative_to(tree) / CONFIG).as_posix()]
 
 
 def _tracked(env_file: Path) -> list[str]:

@@ -4,6 +4,7 @@ without touching a byte of it; otherwise the entry to add is said, not guessed a
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -30,8 +31,14 @@ def entry(rev: str, indent: str, args: list[str]) -> str:
         given = [*args, "--allow-empty"] if hook == "secretsync-scan" else args
         lines.append(f"{indent}    - id: {hook}")
         if given:
-            lines.append(f"{indent}      args: [{', '.join(given)}]")
+            lines.append(f"{indent}      args: [{', '.join(_scalar(arg) for arg in given)}]")
     return "\n".join(lines) + "\n"
+
+
+def _scalar(word: str) -> str:
+    """``word`` in a YAML flow sequence: as is when plain, else a double-quoted (JSON)
+    string, so a folder name with a comma, a bracket or a colon stays one argument."""
+    return word if re.fullmatch(r"[-\w./]+", word) else json.dumps(word)
 
 
 def add_hooks(root: Path, rev: str, args: list[str], *, dry_run: bool = False) -> Hooked:

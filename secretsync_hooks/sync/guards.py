@@ -93,7 +93,7 @@ def _risky(workspace: Workspace, comparison: Comparison, plan: SyncPlan) -> tupl
     return tuple(reasons)
 
 
-def creates_elsewhere(workspace: Workspace, plan: SyncPlan) -> Reason | None:
+def creates_elsewhere(workspace: Workspace, plan: SyncPlan, verb: str = "push") -> Reason | None:
     """A push that would create the remote in another region than the config names (an
     ambient AWS_REGION won): a copy nobody will read, and the real one left behind."""
     config = workspace.config
@@ -107,7 +107,7 @@ def creates_elsewhere(workspace: Workspace, plan: SyncPlan) -> Reason | None:
         return None
     return Reason(
         ELSEWHERE,
-        f"push would create {workspace.remote_name} in {config.region} (from "
+        f"{verb} would create {workspace.remote_name} in {config.region} (from "
         f"{config.source('region')}), but the config puts it in {config.configured_region}",
         regions=(config.configured_region, config.region),
     )

@@ -139,11 +139,10 @@ def _is_git_directory(path: Path) -> bool:
 
 def work_tree(config: Config) -> Path:
     """The work tree holding the config: the directory of its ``.git``, else its own."""
+    from secretsync_hooks.local.exposure import work_tree_of
+
     directory = config.path.parent.resolve()
-    for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return directory
+    return work_tree_of(directory) or directory
 
 
 def user_state_dir(environ: Mapping[str, str] | None = None) -> Path:

@@ -138,14 +138,19 @@ def _change(
     from secretsync_hooks.sync.engine import check_destination
 
     local_only = config.contract.is_local(op.key)
-    workspace = open_workspace(config, redactor, deadline=deadline)
+    # A local key lives in the .env alone: AWS is not asked.
+    workspace = (
+        _local_workspace(config, redactor)
+        if local_only
+        else open_workspace(config, redactor, deadline=deadline)
+    )
     local = workspace.local
     in_local = op.key in local.values()
     in_remote = op.key in workspace.snapshot.values and not local_only
     if op.action is Action.DELETE and not in_local and not in_remote:
+        where = "" if local_only else f" nor {workspace.remote_name}"
         raise Absent(
-            f"{text.shown(op.key)} is in neither {config.env_file.name} nor "
-            f"{workspace.remote_name}; nothing was changed"
+            f"{text.shown(op.key)} is in neither {config.env_file.name}{where}; nothing was changed"
         )
     writes_local = op.action is Action.UPDATE or in_local
     if writes_local:
@@ -154,12 +159,14 @@ def _change(
     touches_remote = not local_only and (op.action is Action.UPDATE or in_remote)
     if touches_remote:
         result = _write_remote(workspace, op, force)
-    if writes_local:
-        _write_local(workspace, op, wrote_remote=not local_only and result.applied != ())
-    with interrupts.critical(deliver=False):
-        remote_after = SyncPlan(Direction.PUSH, (op,)).applied_to(workspace.snapshot.values)
-        if local_only:
-            remote_after = dict(workspace.snapshot.values)
+    # Once AWS holds the change, an interrupt waits for the .env and the record to follow:
+    # "nothing was changed" would no longer be true.
+    with interrupts.critical(deliver=not result.applied):
+        if writes_local:
+            _write_local(workspace, op, wrote_remote=bool(result.applied))
+        remote_after = dict(workspace.snapshot.values)
+        if touches_remote:
+            remote_after = SyncPlan(Direction.PUSH, (op,)).applied_to(remote_after)
         record(workspace, local.values(), remote_after, result)
     return Changed(
         op.key,
@@ -169,6 +176,18 @@ def _change(
         result.version,
         local_only,
     )
+
+
+def _local_workspace(config: Config, redactor: Redactor) -> Workspace:
+    """The .env, with the remote unread (a local key's change never reaches it)."""
+    from secretsync_hooks.remote.backends import AwsSession, get_backend
+    from secretsync_hooks.remote.base import RemoteSnapshot
+
+    local = EnvFile.load(config.env_file, missing_ok=True)
+    redactor.register(local.values().values())
+    session = AwsSession(config.region, config.profile)
+    unread = RemoteSnapshot(values={}, exists=False)
+    return Workspace(config, local, get_backend(config, session), unread, session, 0.0)
 
 
 def _write_remote(workspace: Workspace, op: KeyOp, force: bool) -> ApplyResult:
@@ -181,10 +200,11 @@ def _write_remote(workspace: Workspace, op: KeyOp, force: bool) -> ApplyResult:
     if action is Action.UPDATE and op.key not in workspace.snapshot.values:
         action = Action.ADD
     plan = SyncPlan(Direction.PUSH, (KeyOp(op.key, action, op.value),))
-    elsewhere = creates_elsewhere(workspace, plan)
+    verb = "set" if op.action is Action.UPDATE else "unset"
+    elsewhere = creates_elsewhere(workspace, plan, verb)
     if elsewhere is not None and not force:
         configured, in_use = elsewhere.regions
-        refusal = NeedsConsent(elsewhere.text.replace("push", "set", 1), "push", (elsewhere,))
+        refusal = NeedsConsent(elsewhere.text, "push", (elsewhere,))
         refusal.hint = (
             f"Pass --region {configured} to create it where the config puts it, or "
             f"`secretsync set {text.shown(op.key)} --force` to create it in {in_use}."

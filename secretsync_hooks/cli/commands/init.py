@@ -58,8 +58,7 @@ def init(
     choices = _choices(opts, backend, name, ps_path, region, env_name)
     from secretsync_hooks.release import release_tag
 
-    args = _hook_args(Path.cwd())
-    done = initialise(Path.cwd(), choices, hooks=not no_hooks, rev=release_tag(), hook_args=args)
+    done = initialise(Path.cwd(), choices, hooks=not no_hooks, rev=release_tag())
     _report(opts, done)
     return int(ExitCode.OK)
 
@@ -81,7 +80,9 @@ def _choices(
     if (backend == "secrets_manager" and ps_path) or (backend == "parameter_store" and name):
         wrong = "--path" if ps_path else "--name"
         raise ConfigError(f"{wrong} does not go with --backend {backend}")
-    ambient = _ambient_region(opts.profile)
+    from secretsync_hooks.config.settings import ambient_region
+
+    ambient = ambient_region(os.environ, opts.profile)
     if ask:
         folder = Path.cwd().name or "app"
         backend = backend or click.prompt(
@@ -116,26 +117,6 @@ def _choices(
 
 def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def _ambient_region(profile: str | None) -> str | None:
-    """The region the environment or the AWS profile names, if any."""
-    for variable in ("SECRETSYNC_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"):
-        if os.environ.get(variable):
-            return os.environ[variable]
-    from secretsync_hooks.config.aws_profile import profile_region
-
-    return profile_region(profile or os.environ.get("AWS_PROFILE"), os.environ)[0]
-
-
-def _hook_args(folder: Path) -> list[str]:
-    """The hooks' ``--config`` when the config is not at the root of the work tree."""
-    from secretsync_hooks.setup.files import work_tree
-
-    tree = work_tree(folder.resolve())
-    if tree is None or tree == folder.resolve():
-        return []
-    return ["--config", str(folder.resolve().relative_to(tree) / ".secretsync.toml")]
 
 
 def _report(opts: Options, done: Done) -> None:

@@ -22,7 +22,6 @@ from secretsync_hooks.options import Spec
 if TYPE_CHECKING:
     from secretsync_hooks.config.settings import Config
     from secretsync_hooks.keys.check import Checked
-    from secretsync_hooks.keys.example import Example
 
 SOURCE = Spec(
     ("--source",),
@@ -110,7 +109,7 @@ def example(opts: Options, output_path: str | None, check_only: bool) -> int:
     """
     from pathlib import Path
 
-    from secretsync_hooks.keys.example import differs, make_example
+    from secretsync_hooks.keys.example import differs, make_example, write_example
 
     config = opts.load_config()
     made = make_example(config, Path(output_path) if output_path else None)
@@ -126,31 +125,9 @@ def example(opts: Options, output_path: str | None, check_only: bool) -> int:
             return int(ExitCode.DRIFT)
         click.echo(f"{shown} is up to date ({count}).")
         return int(ExitCode.OK)
-    _write(config, made, str(output_path or made.path), "--output" if output_path else "")
+    write_example(config, made, "--output" if output_path else "the example file")
     click.echo(f"Wrote {shown}: {count}, examples only, never a value.")
     return int(ExitCode.OK)
-
-
-def _write(config: Config, made: Example, named: str, flag: str) -> None:
-    """Write the example where it may go: never over a .env or the config, never through a
-    symbolic link, never out of the work tree through a linked folder."""
-    from secretsync_hooks.errors import SecretSyncError
-    from secretsync_hooks.local.fs import FileProblem, write_atomic
-    from secretsync_hooks.sync.destination import Destination
-
-    destination = Destination(config, named, flag or "the example file", "", writer="example")
-    destination.check()
-    mode = None if made.path.exists() else 0o644  # committed, not secret
-    try:
-        write_atomic(
-            destination.path,
-            made.text.encode("utf-8"),
-            mode=mode,
-            follow_symlinks=False,
-            check=lambda _path: destination.check(),
-        )
-    except FileProblem as exc:
-        raise SecretSyncError(f"{named}: {exc}") from None
 
 
 def register(group: click.Group) -> None:
